@@ -1,0 +1,87 @@
+//! The Mastodon client API and OAuth 2, served by axum. This is the only crate that
+//! knows Mastodon's JSON entities. Handlers parse input into typed values
+//! ([`params`]), check who is asking ([`auth`]), call the store or a service, and
+//! render an entity ([`entities`]).
+
+pub mod auth;
+pub mod entities;
+pub mod error;
+mod pages;
+pub mod params;
+pub mod rate_limit;
+mod routes;
+pub mod service;
+pub mod settings;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, header};
+use hamlet_store::Store;
+use tower::Layer;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use settings::Settings;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<rate_limit::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> AppState {
+        let limiter = rate_limit::RateLimiter::new(settings.rate_limits.clone());
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            limiter: Arc::new(limiter),
+        }
+    }
+}
+
+/// The whole HTTP application: routes plus the layers every request passes through.
+/// Trailing slashes are trimmed before routing (Mastodon.py asks for
+/// `/api/v1/instance/`).
+pub fn app(state: AppState) -> NormalizePath<Router> {
+    let router = routes::router()
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(
+            // Paths are logged as routed (`/api/v1/accounts/{id}`), never with their
+            // query strings, which can carry codes and tokens; client addresses are not
+            // logged at all.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route)
+                })
+                .on_request(())
+                .on_response(
+                    |response: &axum::response::Response, latency: Duration, _: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            ms = latency.as_millis() as u64,
+                            "served"
+                        );
+                    },
+                ),
+        );
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}

@@ -1,0 +1,189 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use hamlet_core::account::{self as rules, Language, ProfileField, ProfileUpdate};
+use hamlet_core::{Id, Timestamp};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::entities::{Account, CredentialAccount};
+use crate::error::{ApiError, ApiResult};
+use crate::params::{Params, Query, flex};
+
+/// `GET /api/v1/accounts/verify_credentials`.
+pub async fn verify_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<CredentialAccount>> {
+    let member = auth.member_with_scope(&["profile", "read:accounts"])?;
+    Ok(Json(CredentialAccount::new(member, &state.settings)))
+}
+
+#[derive(Deserialize)]
+pub struct SourceParams {
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    privacy: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    language: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct FieldParams {
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct UpdateCredentialsParams {
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    display_name: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    note: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    locked: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    bot: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    discoverable: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    indexable: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_indexed_list")]
+    fields_attributes: Option<Vec<FieldParams>>,
+    #[serde(default)]
+    source: Option<SourceParams>,
+}
+
+impl UpdateCredentialsParams {
+    /// Turns the request into a validated update, or says which value is wrong.
+    fn into_update(self) -> Result<ProfileUpdate, rules::ProfileError> {
+        let source = self.source.unwrap_or(SourceParams {
+            privacy: None,
+            sensitive: None,
+            language: None,
+        });
+        Ok(ProfileUpdate {
+            display_name: self
+                .display_name
+                .as_deref()
+                .map(rules::display_name)
+                .transpose()?,
+            note: self.note.as_deref().map(rules::note).transpose()?,
+            locked: self.locked,
+            bot: self.bot,
+            discoverable: self.discoverable,
+            indexable: self.indexable,
+            fields: self
+                .fields_attributes
+                .map(|fields| {
+                    rules::fields(
+                        fields
+                            .into_iter()
+                            .map(|f| ProfileField {
+                                name: f.name.unwrap_or_default(),
+                                value: f.value.unwrap_or_default(),
+                            })
+                            .collect(),
+                    )
+                })
+                .transpose()?,
+            privacy: source
+                .privacy
+                .map(|p| {
+                    p.parse().map_err(|e| rules::ProfileError {
+                        field: "source[privacy]",
+                        message: format!("{e}"),
+                    })
+                })
+                .transpose()?,
+            sensitive: source.sensitive,
+            language: source
+                .language
+                .map(|l| {
+                    if l.is_empty() {
+                        Ok(None)
+                    } else {
+                        Language::parse(&l).map(Some)
+                    }
+                })
+                .transpose()?,
+        })
+    }
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`.
+pub async fn update_credentials(
+    State(state): State<AppState>,
+    auth: Auth,
+    Params(params): Params<UpdateCredentialsParams>,
+) -> ApiResult<Json<CredentialAccount>> {
+    let member = auth.member_with_scope(&["write:accounts"])?;
+    let update = params
+        .into_update()
+        .map_err(|e| ApiError::Validation(e.to_string()))?;
+    if !update.is_empty() {
+        state
+            .store
+            .update_profile(member.account.id, &update, Timestamp::now())
+            .await?;
+    }
+    let member = state
+        .store
+        .member_by_id(member.account.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(CredentialAccount::new(&member, &state.settings)))
+}
+
+/// `GET /api/v1/accounts/:id`. Public, like Mastodon; a token, if sent, must be valid.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Account>> {
+    if let Some(auth) = &auth {
+        auth.require_scope(&["read:accounts"])?;
+    }
+    let id: Id = id.parse().map_err(|_| ApiError::NotFound)?;
+    let account = state
+        .store
+        .account_by_id(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(Account::new(&account, &state.settings)))
+}
+
+#[derive(Deserialize)]
+pub struct LookupParams {
+    acct: String,
+}
+
+/// `GET /api/v1/accounts/lookup?acct=user` (or `user@domain`, `@user@domain`).
+pub async fn lookup(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Query(params): Query<LookupParams>,
+) -> ApiResult<Json<Account>> {
+    if let Some(auth) = &auth {
+        auth.require_scope(&["read:accounts"])?;
+    }
+    let acct = params.acct.trim().trim_start_matches('@');
+    let (username, domain) = match acct.split_once('@') {
+        Some((user, domain)) => (user, Some(domain.to_ascii_lowercase())),
+        None => (acct, None),
+    };
+    // Our own domain names a local account.
+    let domain = domain.filter(|d| *d != state.settings.domain().to_ascii_lowercase());
+    if username.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    let account = state
+        .store
+        .account_by_acct(username, domain.as_deref())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(Account::new(&account, &state.settings)))
+}

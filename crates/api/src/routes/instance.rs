@@ -1,0 +1,43 @@
+use axum::Json;
+use axum::extract::State;
+use hamlet_core::role::Role;
+use hamlet_store::MemberFilter;
+
+use crate::AppState;
+use crate::entities::{Account, InstanceFacts, InstanceV1, InstanceV2};
+use crate::error::ApiResult;
+
+async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>)> {
+    let members = state.store.count_active_members().await?;
+    let admins = state
+        .store
+        .list_members(MemberFilter {
+            role: Some(Role::Admin),
+            suspended: Some(false),
+        })
+        .await?;
+    let contact = admins
+        .first()
+        .map(|admin| Account::new(&admin.account, &state.settings));
+    Ok((members, contact))
+}
+
+/// `GET /api/v2/instance`.
+pub async fn v2(State(state): State<AppState>) -> ApiResult<Json<InstanceV2>> {
+    let (user_count, contact_account) = facts(&state).await?;
+    Ok(Json(InstanceV2::new(InstanceFacts {
+        settings: &state.settings,
+        user_count,
+        contact_account,
+    })))
+}
+
+/// `GET /api/v1/instance`.
+pub async fn v1(State(state): State<AppState>) -> ApiResult<Json<InstanceV1>> {
+    let (user_count, contact_account) = facts(&state).await?;
+    Ok(Json(InstanceV1::new(InstanceFacts {
+        settings: &state.settings,
+        user_count,
+        contact_account,
+    })))
+}

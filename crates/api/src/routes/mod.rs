@@ -1,0 +1,53 @@
+//! The HTTP surface: which path goes to which handler.
+
+mod accounts;
+pub(crate) mod assets;
+mod health;
+mod instance;
+mod oauth;
+mod setup;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/api/v1/instance", get(instance::v1))
+        .route("/api/v2/instance", get(instance::v2))
+        .route("/api/v1/apps", post(oauth::register_app))
+        .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
+        .route(
+            "/oauth/authorize",
+            get(oauth::authorize_form).post(oauth::authorize_decision),
+        )
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::server_metadata),
+        )
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            get(accounts::verify_credentials),
+        )
+        .route(
+            "/api/v1/accounts/update_credentials",
+            axum::routing::patch(accounts::update_credentials),
+        )
+        .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route("/api/v1/accounts/{id}", get(accounts::show))
+        .route("/setup", get(setup::form_page).post(setup::submit))
+        .route(assets::DEFAULT_AVATAR_PATH, get(assets::avatar))
+        .route(assets::DEFAULT_HEADER_PATH, get(assets::header))
+        .route(assets::THUMBNAIL_PATH, get(assets::thumbnail))
+        .route(assets::STYLESHEET_PATH, get(assets::stylesheet))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

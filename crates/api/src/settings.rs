@@ -1,0 +1,68 @@
+//! What the API needs to know about this instance, decided once at start from the
+//! configuration.
+
+use url::Url;
+
+use crate::rate_limit::RateLimits;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where the instance is reached, e.g. `https://hamlet.example` (no path).
+    pub public_url: Url,
+    pub instance: InstanceSettings,
+    /// Largest request body accepted by API endpoints.
+    pub max_request_bytes: usize,
+    /// Whether `X-Forwarded-For` names the client (only behind a trusted proxy).
+    pub trust_proxy_headers: bool,
+    pub rate_limits: RateLimits,
+}
+
+#[derive(Clone, Debug)]
+pub struct InstanceSettings {
+    pub name: String,
+    pub description: String,
+    pub contact_email: String,
+    pub languages: Vec<String>,
+    pub max_characters: u32,
+    pub source_url: String,
+}
+
+impl Settings {
+    /// A configuration for the given public URL with every other value at its default.
+    pub fn for_url(public_url: Url) -> Settings {
+        Settings {
+            public_url,
+            instance: InstanceSettings {
+                name: "Hamlet".into(),
+                description: String::new(),
+                contact_email: String::new(),
+                languages: vec!["en".into()],
+                max_characters: 5000,
+                source_url: String::new(),
+            },
+            max_request_bytes: 1024 * 1024,
+            trust_proxy_headers: false,
+            rate_limits: RateLimits::default(),
+        }
+    }
+
+    /// The instance's domain as Mastodon reports it: the host, with the port when it is
+    /// not the scheme's default.
+    pub fn domain(&self) -> String {
+        let host = self.public_url.host_str().unwrap_or("localhost");
+        match self.public_url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
+    }
+
+    /// An absolute URL for `path` (which starts with `/`) on this instance.
+    pub fn url(&self, path: &str) -> String {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}

@@ -1,0 +1,100 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hamlet",
+    version,
+    about = "A Mastodon-compatible social network server for small communities"
+)]
+pub struct Cli {
+    /// Configuration file (default: hamlet.toml in the working directory, if present).
+    #[arg(long, global = true, env = "HAMLET_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server (applies pending database migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Administer the community from the shell.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print the values in effect.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Manage members.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a member. Without --password-stdin a random password is generated and
+    /// printed once.
+    Create {
+        username: String,
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: hamlet_core::role::Role,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List members, one per line: username, role, state.
+    List {
+        #[arg(long, value_parser = parse_role)]
+        role: Option<hamlet_core::role::Role>,
+        /// Only suspended members.
+        #[arg(long)]
+        suspended: bool,
+        /// One JSON object per line instead of columns.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a member's role (admin, moderator, member).
+    SetRole {
+        username: String,
+        #[arg(value_parser = parse_role)]
+        role: hamlet_core::role::Role,
+    },
+    /// Set a new password and sign the member out everywhere. Without --password-stdin a
+    /// random password is generated and printed once.
+    SetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Suspend a member: they are signed out and cannot sign in.
+    Suspend { username: String },
+    /// Lift a suspension.
+    Unsuspend { username: String },
+}
+
+fn parse_role(value: &str) -> Result<hamlet_core::role::Role, String> {
+    value
+        .parse()
+        .map_err(|e: hamlet_core::role::UnknownRole| e.to_string())
+}

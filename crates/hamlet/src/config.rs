@@ -1,0 +1,417 @@
+//! Configuration: one TOML file plus `HAMLET_*` environment variables (which win), read
+//! and validated once at start into typed values. Errors name the key and where its
+//! value came from.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use hamlet_api::Settings;
+use hamlet_api::rate_limit::RateLimits;
+use hamlet_api::settings::InstanceSettings;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub const DEFAULT_CONFIG_FILE: &str = "hamlet.toml";
+const ENV_PREFIX: &str = "HAMLET_";
+const SECTIONS: &[&str] = &["server", "database", "instance", "limits", "log"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub server: ServerSection,
+    pub database: DatabaseSection,
+    pub instance: InstanceSection,
+    pub limits: LimitsSection,
+    pub log: LogSection,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    pub listen: String,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub trust_proxy_headers: bool,
+    pub max_request_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    /// Empty: SQLite in `server.data_dir`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceSection {
+    pub name: String,
+    pub description: String,
+    pub contact_email: String,
+    pub languages: Vec<String>,
+    pub max_characters: u32,
+    pub source_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    pub window_seconds: u64,
+    pub sign_in_attempts: u32,
+    pub token_requests: u32,
+    pub app_registrations: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSection {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            server: ServerSection {
+                listen: "127.0.0.1:8080".into(),
+                public_url: "http://localhost:8080".into(),
+                data_dir: PathBuf::from("hamlet-data"),
+                trust_proxy_headers: false,
+                max_request_bytes: 1024 * 1024,
+            },
+            database: DatabaseSection {
+                url: String::new(),
+                max_connections: 8,
+            },
+            instance: InstanceSection {
+                name: "Hamlet".into(),
+                description: "A small community on the fediverse.".into(),
+                contact_email: String::new(),
+                languages: vec!["en".into()],
+                max_characters: 5000,
+                source_url: String::new(),
+            },
+            limits: LimitsSection {
+                window_seconds: 300,
+                sign_in_attempts: 10,
+                token_requests: 60,
+                app_registrations: 30,
+            },
+            log: LogSection {
+                level: "info".into(),
+                format: LogFormat::Text,
+            },
+        }
+    }
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        RawConfig::default().server
+    }
+}
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        RawConfig::default().database
+    }
+}
+impl Default for InstanceSection {
+    fn default() -> Self {
+        RawConfig::default().instance
+    }
+}
+impl Default for LimitsSection {
+    fn default() -> Self {
+        RawConfig::default().limits
+    }
+}
+impl Default for LogSection {
+    fn default() -> Self {
+        RawConfig::default().log
+    }
+}
+
+/// The validated configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub max_connections: u32,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub settings: Settings,
+    /// Where the file came from, if one was read.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Where a key's value came from, for error messages.
+fn origin(key: &str, file: Option<&Path>) -> String {
+    let var = format!("{ENV_PREFIX}{}", key.replace('.', "_").to_ascii_uppercase());
+    if std::env::var_os(&var).is_some() {
+        return format!("from environment variable {var}");
+    }
+    if let Some(file) = file
+        && let Ok(text) = std::fs::read_to_string(file)
+        && let Ok(table) = text.parse::<toml::Table>()
+    {
+        let mut node = Some(&toml::Value::Table(table));
+        for part in key.split('.') {
+            node = node.and_then(|n| n.get(part));
+        }
+        if node.is_some() {
+            return format!("from {}", file.display());
+        }
+    }
+    "the default".into()
+}
+
+fn invalid(
+    key: &str,
+    file: Option<&Path>,
+    value: impl std::fmt::Display,
+    why: &str,
+) -> ConfigError {
+    ConfigError::Invalid(format!(
+        "invalid {key} = {value:?} ({}): {why}",
+        origin(key, file),
+        value = value.to_string()
+    ))
+}
+
+/// Reads the configuration: `explicit` if given (it must exist), else `hamlet.toml` in the
+/// working directory if present, else defaults; `HAMLET_*` variables override either.
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let file = match explicit {
+        Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.to_owned())),
+        Some(path) => Some(path.to_owned()),
+        None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+    };
+    let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+    if let Some(file) = &file {
+        figment = figment.merge(Toml::file_exact(file));
+    }
+    figment = figment.merge(
+        Env::prefixed(ENV_PREFIX)
+            // `HAMLET_SERVER_PUBLIC_URL` is `server.public_url`: the first word names the
+            // section. Other `HAMLET_*` variables (test settings, say) are not ours.
+            .filter(|key| {
+                let key = key.as_str().to_ascii_lowercase();
+                SECTIONS.iter().any(|s| {
+                    key.strip_prefix(s)
+                        .is_some_and(|rest| rest.starts_with('_'))
+                })
+            })
+            .map(|key| {
+                key.as_str()
+                    .to_ascii_lowercase()
+                    .replacen('_', ".", 1)
+                    .into()
+            }),
+    );
+    let raw: RawConfig = figment.extract().map_err(|errors| {
+        let messages: Vec<String> = errors
+            .into_iter()
+            .map(|e| {
+                let key = e.path.join(".");
+                let source = e
+                    .metadata
+                    .as_ref()
+                    .map(|m| match &m.source {
+                        Some(source) => format!("{} ({source})", m.name),
+                        None => m.name.to_string(),
+                    })
+                    .unwrap_or_else(|| "configuration".into());
+                if key.is_empty() {
+                    format!("{} (in {source})", e.kind)
+                } else {
+                    format!("invalid {key}: {} (in {source})", e.kind)
+                }
+            })
+            .collect();
+        ConfigError::Invalid(messages.join("; "))
+    })?;
+    validate(raw, file)
+}
+
+fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError> {
+    let f = file.as_deref();
+    let listen: SocketAddr = raw.server.listen.parse().map_err(|_| {
+        invalid(
+            "server.listen",
+            f,
+            &raw.server.listen,
+            "expected an address like 127.0.0.1:8080",
+        )
+    })?;
+    let public_url = Url::parse(&raw.server.public_url).map_err(|e| {
+        invalid(
+            "server.public_url",
+            f,
+            &raw.server.public_url,
+            &e.to_string(),
+        )
+    })?;
+    if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
+        return Err(invalid(
+            "server.public_url",
+            f,
+            &raw.server.public_url,
+            "expected an http:// or https:// URL",
+        ));
+    }
+    if public_url.path() != "/" || public_url.query().is_some() || public_url.fragment().is_some() {
+        return Err(invalid(
+            "server.public_url",
+            f,
+            &raw.server.public_url,
+            "must be the root of a domain, without a path (Hamlet cannot live under a subpath)",
+        ));
+    }
+    if !public_url.username().is_empty() || public_url.password().is_some() {
+        return Err(invalid(
+            "server.public_url",
+            f,
+            &raw.server.public_url,
+            "must not contain credentials",
+        ));
+    }
+    if !(1024..=1024 * 1024 * 1024).contains(&raw.server.max_request_bytes) {
+        return Err(invalid(
+            "server.max_request_bytes",
+            f,
+            raw.server.max_request_bytes,
+            "must be between 1024 and 1073741824",
+        ));
+    }
+    let database_url = if raw.database.url.is_empty() {
+        format!(
+            "sqlite://{}",
+            raw.server.data_dir.join("hamlet.db").display()
+        )
+    } else if raw.database.url.starts_with("sqlite:")
+        || raw.database.url.starts_with("postgres://")
+        || raw.database.url.starts_with("postgresql://")
+    {
+        raw.database.url.clone()
+    } else {
+        return Err(invalid(
+            "database.url",
+            f,
+            redact(&raw.database.url),
+            "must start with sqlite: or postgres://",
+        ));
+    };
+    if !(1..=1000).contains(&raw.database.max_connections) {
+        return Err(invalid(
+            "database.max_connections",
+            f,
+            raw.database.max_connections,
+            "must be between 1 and 1000",
+        ));
+    }
+    let name = raw.instance.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid(
+            "instance.name",
+            f,
+            &raw.instance.name,
+            "must be 1 to 100 characters",
+        ));
+    }
+    if !(1..=100_000).contains(&raw.instance.max_characters) {
+        return Err(invalid(
+            "instance.max_characters",
+            f,
+            raw.instance.max_characters,
+            "must be between 1 and 100000",
+        ));
+    }
+    for language in &raw.instance.languages {
+        if hamlet_core::account::Language::parse(language).is_err() {
+            return Err(invalid(
+                "instance.languages",
+                f,
+                language,
+                "is not an ISO 639 language code",
+            ));
+        }
+    }
+    if !raw.instance.contact_email.is_empty() && !raw.instance.contact_email.contains('@') {
+        return Err(invalid(
+            "instance.contact_email",
+            f,
+            &raw.instance.contact_email,
+            "is not an email address",
+        ));
+    }
+    if raw.limits.window_seconds == 0 {
+        return Err(invalid("limits.window_seconds", f, 0, "must be at least 1"));
+    }
+    if tracing_subscriber::EnvFilter::try_new(&raw.log.level).is_err() {
+        return Err(invalid(
+            "log.level",
+            f,
+            &raw.log.level,
+            "expected a level (error, warn, info, debug, trace) or a tracing filter",
+        ));
+    }
+    let mut settings = Settings::for_url(public_url);
+    settings.instance = InstanceSettings {
+        name,
+        description: raw.instance.description,
+        contact_email: raw.instance.contact_email,
+        languages: raw.instance.languages,
+        max_characters: raw.instance.max_characters,
+        source_url: raw.instance.source_url,
+    };
+    settings.max_request_bytes =
+        usize::try_from(raw.server.max_request_bytes).unwrap_or(usize::MAX);
+    settings.trust_proxy_headers = raw.server.trust_proxy_headers;
+    settings.rate_limits = RateLimits {
+        window: Duration::from_secs(raw.limits.window_seconds),
+        sign_in: raw.limits.sign_in_attempts,
+        token: raw.limits.token_requests,
+        app_registration: raw.limits.app_registrations,
+    };
+    Ok(Config {
+        listen,
+        data_dir: raw.server.data_dir,
+        database_url,
+        max_connections: raw.database.max_connections,
+        log_level: raw.log.level,
+        log_format: raw.log.format,
+        settings,
+        file,
+    })
+}
+
+/// A database URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

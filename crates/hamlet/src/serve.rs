@@ -1,0 +1,185 @@
+//! `hamlet serve` and `hamlet migrate`: opening the database and running the server.
+
+use std::fmt::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::ServiceExt;
+use axum::extract::Request;
+use hamlet_api::AppState;
+use hamlet_api::service::members;
+use hamlet_store::Store;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat, redact};
+use crate::{Failure, exit};
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Opens the database (creating the data directory for the default SQLite file) and
+/// applies pending migrations.
+pub async fn open_store(config: &Config) -> Result<Store, Failure> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        Failure::new(
+            exit::FAILURE,
+            format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ),
+        )
+    })?;
+    let store = Store::connect(&config.database_url, config.max_connections)
+        .await
+        .map_err(|e| {
+            Failure::new(
+                exit::FAILURE,
+                format!("cannot open database {}: {e}", redact(&config.database_url)),
+            )
+        })?;
+    let applied = store
+        .migrate()
+        .await
+        .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(store)
+}
+
+pub async fn migrate(config: Config) -> Result<(), Failure> {
+    init_logging(&config);
+    let store = open_store(&config).await?;
+    println!("database is up to date ({:?})", store.engine());
+    store.close().await;
+    Ok(())
+}
+
+/// The configuration in effect, as `hamlet config check` prints it.
+pub fn describe(config: &Config) -> String {
+    let s = &config.settings;
+    let mut out = String::new();
+    let _ = writeln!(out, "configuration is valid");
+    let _ = writeln!(
+        out,
+        "file: {}",
+        config
+            .file
+            .as_ref()
+            .map_or("(none, defaults and environment)".into(), |f| f
+                .display()
+                .to_string())
+    );
+    let _ = writeln!(out, "server.listen = {}", config.listen);
+    let _ = writeln!(out, "server.public_url = {}", s.public_url);
+    let _ = writeln!(out, "server.data_dir = {}", config.data_dir.display());
+    let _ = writeln!(
+        out,
+        "server.trust_proxy_headers = {}",
+        s.trust_proxy_headers
+    );
+    let _ = writeln!(out, "server.max_request_bytes = {}", s.max_request_bytes);
+    let _ = writeln!(out, "database.url = {}", redact(&config.database_url));
+    let _ = writeln!(out, "database.max_connections = {}", config.max_connections);
+    let _ = writeln!(out, "instance.name = {:?}", s.instance.name);
+    let _ = writeln!(
+        out,
+        "instance.contact_email = {:?}",
+        s.instance.contact_email
+    );
+    let _ = writeln!(out, "instance.languages = {:?}", s.instance.languages);
+    let _ = writeln!(
+        out,
+        "instance.max_characters = {}",
+        s.instance.max_characters
+    );
+    let _ = writeln!(out, "log.level = {}", config.log_level);
+    out
+}
+
+pub async fn run(config: Config) -> Result<(), Failure> {
+    init_logging(&config);
+    let store = open_store(&config).await?;
+    let settings = config.settings.clone();
+    if let Some(token) = members::issue_setup_link(&store)
+        .await
+        .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?
+    {
+        let link = settings.url(&format!("/setup?token={token}"));
+        println!(
+            "\nNo admin account exists yet. Open this link to create one; it works once and \
+             expires in 24 hours:\n\n    {link}\n"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| {
+            Failure::new(
+                exit::FAILURE,
+                format!("cannot listen on {}: {e}", config.listen),
+            )
+        })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
+    tracing::info!(%address, public_url = %settings.public_url, engine = ?store.engine(), version = hamlet_core::VERSION, "Hamlet is listening");
+
+    let sweeper = tokio::spawn(sweep_expired(store.clone()));
+    let app = hamlet_api::app(AppState::new(store.clone(), settings));
+    let served = axum::serve(
+        listener,
+        ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    sweeper.abort();
+    store.close().await;
+    tracing::info!("stopped");
+    served.map_err(|e| Failure::new(exit::FAILURE, format!("server error: {e}")))
+}
+
+/// Forgets expired authorization codes once an hour.
+async fn sweep_expired(store: Store) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        if let Err(error) = store
+            .delete_expired_authorization_codes(hamlet_core::Timestamp::now())
+            .await
+        {
+            tracing::warn!(%error, "could not delete expired authorization codes");
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM; in-flight requests then finish.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,24 @@
+//! All of Hamlet's SQL. One [`Store`] type talks to SQLite (the default) or PostgreSQL;
+//! the engine in use never shows outside this crate. Queries are written once in the
+//! SQL both engines accept (`$1` placeholders, `RETURNING`, `ON CONFLICT`) and run on
+//! whichever pool is open; where the dialects differ, the difference stays here.
+//!
+//! Methods take and return `hamlet_core` types: rows are private to this crate.
+
+#[macro_use]
+mod db;
+#[macro_use]
+mod accounts;
+mod error;
+mod oauth;
+pub mod schema;
+mod setup;
+
+pub use accounts::{MemberFilter, NewMember};
+pub use db::{Engine, Store};
+pub use error::StoreError;
+pub use oauth::{
+    AccessToken, Application, AuthorizationCode, CodeRedemption, NewAccessToken, NewApplication,
+    NewAuthorizationCode,
+};
+pub use setup::FirstAdminError;
