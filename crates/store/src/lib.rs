@@ -16,7 +16,7 @@ mod setup;
 
 pub use accounts::{MemberFilter, NewMember};
 pub use db::{Engine, Store};
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use oauth::{
     AccessToken, Application, AuthorizationCode, CodeRedemption, NewAccessToken, NewApplication,
     NewAuthorizationCode,

@@ -6,6 +6,7 @@
 
 mod app;
 mod db;
+pub mod openapi;
 
 pub use app::{TestApp, TestMember, spawn_app, spawn_app_with};
 pub use db::TestDb;

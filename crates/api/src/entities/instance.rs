@@ -195,7 +195,7 @@ impl InstanceV2 {
                 urls: Urls {
                     streaming: None,
                     status: None,
-                    about: Some(settings.url("/about")),
+                    about: None,
                     privacy_policy: None,
                     terms_of_service: None,
                 },
