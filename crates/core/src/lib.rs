@@ -3,6 +3,7 @@
 //! file system. Other crates turn untrusted input into these types once, at their edge.
 
 pub mod account;
+pub mod audience;
 pub mod id;
 pub mod keys;
 pub mod limits;
