@@ -11,6 +11,7 @@ pub mod password;
 pub mod role;
 pub mod scope;
 pub mod secret;
+pub mod status;
 pub mod text;
 pub mod time;
 pub mod username;

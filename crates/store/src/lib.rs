@@ -13,6 +13,7 @@ mod error;
 mod oauth;
 pub mod schema;
 mod setup;
+mod statuses;
 
 pub use accounts::{MemberFilter, NewMember};
 pub use db::{Engine, Store};
@@ -22,3 +23,4 @@ pub use oauth::{
     NewAuthorizationCode,
 };
 pub use setup::FirstAdminError;
+pub use statuses::{AccountStatusFilter, Created, NewStatus, Page, StatusCounts};

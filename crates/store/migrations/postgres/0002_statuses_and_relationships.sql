@@ -1,0 +1,102 @@
+-- Posts. `local` posts were written here; remote ones carry their ActivityPub `uri`.
+-- Boosts are rows with `reblog_of_id` set and no text of their own.
+CREATE TABLE statuses (
+    id BIGINT PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    uri TEXT,
+    in_reply_to_id BIGINT REFERENCES statuses (id) ON DELETE SET NULL,
+    in_reply_to_account_id BIGINT REFERENCES accounts (id) ON DELETE SET NULL,
+    reblog_of_id BIGINT REFERENCES statuses (id) ON DELETE CASCADE,
+    text TEXT NOT NULL DEFAULT '',
+    content TEXT NOT NULL DEFAULT '',
+    spoiler_text TEXT NOT NULL DEFAULT '',
+    sensitive BOOLEAN NOT NULL DEFAULT FALSE,
+    visibility TEXT NOT NULL CHECK (visibility IN ('public', 'unlisted', 'private', 'direct')),
+    language TEXT,
+    local BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL,
+    edited_at BIGINT
+);
+-- An account's posts, newest first (profiles, home timelines).
+CREATE INDEX statuses_account_idx ON statuses (account_id, id);
+-- Public timelines scan this partial index backwards by id.
+CREATE INDEX statuses_public_idx ON statuses (local, id)
+    WHERE visibility = 'public' AND reblog_of_id IS NULL;
+CREATE INDEX statuses_in_reply_to_idx ON statuses (in_reply_to_id);
+CREATE INDEX statuses_reblog_of_idx ON statuses (reblog_of_id);
+CREATE UNIQUE INDEX statuses_uri_key ON statuses (uri) WHERE uri IS NOT NULL;
+
+-- Who a post mentions: they may see it whatever its visibility.
+CREATE TABLE mentions (
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    PRIMARY KEY (status_id, account_id)
+);
+CREATE INDEX mentions_account_idx ON mentions (account_id, status_id);
+
+CREATE TABLE tags (
+    id BIGINT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX tags_name_key ON tags (lower(name));
+
+CREATE TABLE status_tags (
+    tag_id BIGINT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    PRIMARY KEY (tag_id, status_id)
+);
+CREATE INDEX status_tags_status_idx ON status_tags (status_id);
+
+-- A post created with an Idempotency-Key is created once per key and author.
+CREATE TABLE idempotency_keys (
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (account_id, key)
+);
+CREATE INDEX idempotency_keys_status_idx ON idempotency_keys (status_id);
+
+-- Relationships between accounts.
+CREATE TABLE follows (
+    id BIGINT PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    target_account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    show_reblogs BOOLEAN NOT NULL DEFAULT TRUE,
+    notify BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX follows_pair_key ON follows (account_id, target_account_id);
+CREATE INDEX follows_target_idx ON follows (target_account_id, account_id);
+
+CREATE TABLE follow_requests (
+    id BIGINT PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    target_account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    show_reblogs BOOLEAN NOT NULL DEFAULT TRUE,
+    notify BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX follow_requests_pair_key ON follow_requests (account_id, target_account_id);
+CREATE INDEX follow_requests_target_idx ON follow_requests (target_account_id, id);
+
+CREATE TABLE blocks (
+    id BIGINT PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    target_account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX blocks_pair_key ON blocks (account_id, target_account_id);
+CREATE INDEX blocks_target_idx ON blocks (target_account_id, account_id);
+
+CREATE TABLE mutes (
+    id BIGINT PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    target_account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    hide_notifications BOOLEAN NOT NULL DEFAULT TRUE,
+    expires_at BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX mutes_pair_key ON mutes (account_id, target_account_id);
+CREATE INDEX mutes_target_idx ON mutes (target_account_id);
