@@ -7,6 +7,7 @@ pub mod auth;
 pub mod entities;
 pub mod error;
 mod pages;
+pub mod pagination;
 pub mod params;
 pub mod rate_limit;
 mod routes;

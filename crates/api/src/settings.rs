@@ -15,6 +15,25 @@ pub struct Settings {
     /// Whether `X-Forwarded-For` names the client (only behind a trusted proxy).
     pub trust_proxy_headers: bool,
     pub rate_limits: RateLimits,
+    pub timelines: TimelineAccess,
+}
+
+/// Whether visitors who are not signed in may read the public timelines.
+#[derive(Clone, Copy, Debug)]
+pub struct TimelineAccess {
+    /// The community (local) timeline; off by default, for small communities.
+    pub local_public: bool,
+    /// The federated timeline.
+    pub remote_public: bool,
+}
+
+impl Default for TimelineAccess {
+    fn default() -> TimelineAccess {
+        TimelineAccess {
+            local_public: false,
+            remote_public: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +62,7 @@ impl Settings {
             max_request_bytes: 1024 * 1024,
             trust_proxy_headers: false,
             rate_limits: RateLimits::default(),
+            timelines: TimelineAccess::default(),
         }
     }
 

@@ -397,3 +397,53 @@ async fn a_suspended_account_shows_no_profile() {
     assert_eq!(body["display_name"], "");
     assert_eq!(body["note"], "");
 }
+
+#[tokio::test]
+async fn accounts_count_posts_and_follows() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let token = app.token(&alice, "read write").await;
+    for (text, visibility) in [("one", "public"), ("two", "private"), ("secret", "direct")] {
+        let response = app
+            .post("/api/v1/statuses")
+            .bearer_auth(&token)
+            .json(&json!({"status": text, "visibility": visibility}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    app.store
+        .insert_follow(
+            bob.member.account.id,
+            alice.member.account.id,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let body: Value = app
+        .get(&format!("/api/v1/accounts/{}", alice.id()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&body, "Account");
+    assert_eq!(body["statuses_count"], 2, "direct messages are not counted");
+    assert_eq!(body["followers_count"], 1);
+    assert_eq!(body["following_count"], 0);
+    assert_eq!(body["last_status_at"], Timestamp::now().to_api_day_string());
+    let me: Value = app
+        .get("/api/v1/accounts/verify_credentials")
+        .bearer_auth(app.token(&bob, "read").await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["following_count"], 1);
+    assert_eq!(me["last_status_at"], Value::Null);
+}

@@ -55,6 +55,16 @@ impl Account {
     }
 }
 
+/// Figures shown with an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct AccountStats {
+    /// Posts and boosts, not counting direct messages.
+    pub statuses: u64,
+    pub followers: u64,
+    pub following: u64,
+    pub last_status_at: Option<Timestamp>,
+}
+
 /// What a member's posts default to.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PostingDefaults {

@@ -61,6 +61,11 @@ impl Timestamp {
         Timestamp(day_start).to_api_string()
     }
 
+    /// `2019-12-08`: the UTC day, as Mastodon's `last_status_at`.
+    pub fn to_api_day_string(self) -> String {
+        self.to_api_string()[..10].to_owned()
+    }
+
     pub fn parse_rfc3339(value: &str) -> Option<Timestamp> {
         let dt = OffsetDateTime::parse(value, &Rfc3339).ok()?;
         i64::try_from(dt.unix_timestamp_nanos() / 1_000_000)

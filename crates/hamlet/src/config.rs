@@ -55,6 +55,10 @@ pub struct InstanceSection {
     pub languages: Vec<String>,
     pub max_characters: u32,
     pub source_url: String,
+    /// Whether visitors who are not signed in may read the community timeline.
+    pub public_local_timeline: bool,
+    /// Whether they may read remote posts in the federated timeline.
+    pub public_federated_timeline: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +105,8 @@ impl Default for RawConfig {
                 languages: vec!["en".into()],
                 max_characters: 5000,
                 source_url: String::new(),
+                public_local_timeline: false,
+                public_federated_timeline: true,
             },
             limits: LimitsSection {
                 window_seconds: 300,
@@ -387,6 +393,10 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
     settings.max_request_bytes =
         usize::try_from(raw.server.max_request_bytes).unwrap_or(usize::MAX);
     settings.trust_proxy_headers = raw.server.trust_proxy_headers;
+    settings.timelines = hamlet_api::settings::TimelineAccess {
+        local_public: raw.instance.public_local_timeline,
+        remote_public: raw.instance.public_federated_timeline,
+    };
     settings.rate_limits = RateLimits {
         window: Duration::from_secs(raw.limits.window_seconds),
         sign_in: raw.limits.sign_in_attempts,

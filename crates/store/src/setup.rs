@@ -90,6 +90,9 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if spent == 0 || admins > 0 {
+                // Roll back now: a dropped transaction would leave the connection idle
+                // in a transaction, holding its locks, until the pool reuses it.
+                tx.rollback().await?;
                 return Err(FirstAdminError::InvalidLink);
             }
             insert_member_rows!(tx, id, &new);

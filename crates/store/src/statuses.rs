@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use hamlet_core::account::{Account, Language};
+use hamlet_core::account::{Account, AccountStats, Language};
 use hamlet_core::audience::Relation;
 use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
@@ -187,6 +187,13 @@ struct TagRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct PostCountRow {
+    id: i64,
+    n: i64,
+    last_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
 struct CountRow {
     id: i64,
     n: i64,
@@ -221,6 +228,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some(existing) = existing {
+                    tx.rollback().await?;
                     return Ok(Created::Existing(Id::from_i64(existing)));
                 }
             }
@@ -479,6 +487,83 @@ impl Store {
             );
         }
         Ok(relations)
+    }
+
+    /// Which of `statuses` the viewer has boosted.
+    pub async fn reblogged_by_viewer(
+        &self,
+        viewer: Id,
+        statuses: &[Id],
+    ) -> Result<Vec<Id>, StoreError> {
+        if statuses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<IdRow> = with_db!(self, db => {
+            let mut builder = sqlx::QueryBuilder::new(
+                "SELECT reblog_of_id AS id FROM statuses WHERE account_id = ",
+            );
+            builder.push_bind(viewer.as_i64()).push(" AND reblog_of_id IN (");
+            {
+                let mut list = builder.separated(", ");
+                for id in statuses {
+                    list.push_bind(id.as_i64());
+                }
+            }
+            builder.push(")");
+            builder.build_query_as::<IdRow>().fetch_all(db).await?
+        });
+        Ok(ids(rows))
+    }
+
+    /// Post, follower and following counts for these accounts.
+    pub async fn account_stats(
+        &self,
+        accounts: &[Id],
+    ) -> Result<HashMap<Id, AccountStats>, StoreError> {
+        let mut stats: HashMap<Id, AccountStats> = accounts
+            .iter()
+            .map(|id| (*id, AccountStats::default()))
+            .collect();
+        if accounts.is_empty() {
+            return Ok(stats);
+        }
+        let (posts, followers, following): (Vec<PostCountRow>, Vec<CountRow>, Vec<CountRow>) = with_db!(self, db => {
+            let posts = fetch_with_ids!(
+                db,
+                PostCountRow,
+                "SELECT account_id AS id, COUNT(*) AS n, MAX(created_at) AS last_at FROM statuses \
+                 WHERE visibility <> 'direct' AND account_id IN (",
+                accounts,
+                ") GROUP BY account_id"
+            );
+            let followers = fetch_with_ids!(
+                db,
+                CountRow,
+                "SELECT target_account_id AS id, COUNT(*) AS n FROM follows WHERE target_account_id IN (",
+                accounts,
+                ") GROUP BY target_account_id"
+            );
+            let following = fetch_with_ids!(
+                db,
+                CountRow,
+                "SELECT account_id AS id, COUNT(*) AS n FROM follows WHERE account_id IN (",
+                accounts,
+                ") GROUP BY account_id"
+            );
+            (posts, followers, following)
+        });
+        for row in posts {
+            let entry = stats.entry(Id::from_i64(row.id)).or_default();
+            entry.statuses = row.n as u64;
+            entry.last_status_at = row.last_at.map(Timestamp::from_millis);
+        }
+        for row in followers {
+            stats.entry(Id::from_i64(row.id)).or_default().followers = row.n as u64;
+        }
+        for row in following {
+            stats.entry(Id::from_i64(row.id)).or_default().following = row.n as u64;
+        }
+        Ok(stats)
     }
 
     /// Which of these accounts are suspended.

@@ -46,6 +46,7 @@ impl TestDb {
         let admin = sqlx::PgPool::connect(&server_url)
             .await
             .unwrap_or_else(|e| panic!("{DATABASE_URL_VAR}={server_url}: {e}"));
+        sweep_abandoned_schemas(&admin).await;
         // The name is ours, made of digits, letters and underscores: safe to splice.
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&admin)
@@ -87,16 +88,51 @@ impl Drop for TestDb {
                     .expect("runtime for cleanup");
                 runtime.block_on(async {
                     if let Ok(admin) = sqlx::PgPool::connect(&server_url).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                        )))
-                        .execute(&admin)
-                        .await;
+                        drop_schema(&admin, &schema).await;
                         admin.close().await;
                     }
                 });
             })
             .join();
+        }
+    }
+}
+
+/// Drops a test schema, waiting a bounded time for locks: a connection of the test's own
+/// pool may still hold one while the test's runtime is blocked in this drop. A schema
+/// left behind is swept by a later run.
+async fn drop_schema(admin: &sqlx::PgPool, schema: &str) {
+    let Ok(mut conn) = admin.acquire().await else {
+        return;
+    };
+    let _ = sqlx::query("SET lock_timeout = '5s'")
+        .execute(&mut *conn)
+        .await;
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&mut *conn)
+    .await;
+}
+
+/// Drops the schemas of test processes that no longer run (their names carry the pid).
+async fn sweep_abandoned_schemas(admin: &sqlx::PgPool) {
+    let Ok(schemas) = sqlx::query_scalar::<_, String>(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'hamlet_test_%'",
+    )
+    .fetch_all(admin)
+    .await
+    else {
+        return;
+    };
+    for schema in schemas {
+        let pid = schema
+            .strip_prefix("hamlet_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let alive = pid.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            drop_schema(admin, &schema).await;
         }
     }
 }

@@ -1,4 +1,4 @@
-use hamlet_core::account::{self as core_account, Member};
+use hamlet_core::account::{self as core_account, AccountStats, Member};
 use hamlet_core::role::Role as CoreRole;
 use hamlet_core::text;
 use serde::Serialize;
@@ -82,18 +82,28 @@ pub struct CredentialAccount {
     pub role: Role,
 }
 
+/// The account's profile page: ours for local accounts.
+pub fn profile_url(account: &core_account::Account, settings: &Settings) -> String {
+    if account.is_local() {
+        settings.url(&format!("/@{}", account.username))
+    } else {
+        // Remote accounts gain their own addresses with federation.
+        format!("{}/@{}", settings.url(""), account.acct())
+    }
+}
+
 impl Account {
-    pub fn new(account: &core_account::Account, settings: &Settings) -> Account {
+    pub fn new(
+        account: &core_account::Account,
+        stats: &AccountStats,
+        settings: &Settings,
+    ) -> Account {
         let acct = account.acct();
-        let (url, uri) = if account.is_local() {
-            (
-                settings.url(&format!("/@{}", account.username)),
-                settings.url(&format!("/users/{}", account.username)),
-            )
+        let url = profile_url(account, settings);
+        let uri = if account.is_local() {
+            settings.url(&format!("/users/{}", account.username))
         } else {
-            // Remote accounts gain their own addresses with federation.
-            let profile = format!("{}/@{acct}", settings.url(""));
-            (profile.clone(), profile)
+            url.clone()
         };
         let (note, fields) = if account.is_local() {
             (
@@ -157,12 +167,10 @@ impl Account {
             limited: None,
             memorial: None,
             created_at: account.created_at.to_api_date_string(),
-            last_status_at: None,
-            // Posting and following arrive with the statuses issue; until then there is
-            // nothing to count.
-            statuses_count: 0,
-            followers_count: 0,
-            following_count: 0,
+            last_status_at: stats.last_status_at.map(|t| t.to_api_day_string()),
+            statuses_count: stats.statuses,
+            followers_count: stats.followers,
+            following_count: stats.following,
             roles: Vec::new(),
         }
     }
@@ -186,11 +194,11 @@ impl Role {
 }
 
 impl CredentialAccount {
-    pub fn new(member: &Member, settings: &Settings) -> CredentialAccount {
+    pub fn new(member: &Member, stats: &AccountStats, settings: &Settings) -> CredentialAccount {
         let account = &member.account;
         let defaults = &member.user.defaults;
         CredentialAccount {
-            account: Account::new(account, settings),
+            account: Account::new(account, stats, settings),
             source: Source {
                 privacy: defaults.privacy.as_str(),
                 sensitive: defaults.sensitive,

@@ -119,6 +119,22 @@ pub struct ConfigurationV2 {
     pub polls: PollLimits,
     pub translation: Translation,
     pub limited_federation: bool,
+    pub timelines_access: TimelinesAccess,
+}
+
+#[derive(Serialize, Debug)]
+pub struct TimelinesAccess {
+    pub live_feeds: FeedAccess,
+}
+
+#[derive(Serialize, Debug)]
+pub struct FeedAccess {
+    pub local: &'static str,
+    pub remote: &'static str,
+}
+
+fn access(public: bool) -> &'static str {
+    if public { "public" } else { "authenticated" }
 }
 
 #[derive(Serialize, Debug)]
@@ -213,6 +229,12 @@ impl InstanceV2 {
                 polls: poll_limits(),
                 translation: Translation { enabled: false },
                 limited_federation: false,
+                timelines_access: TimelinesAccess {
+                    live_feeds: FeedAccess {
+                        local: access(settings.timelines.local_public),
+                        remote: access(settings.timelines.remote_public),
+                    },
+                },
             },
             // Sign-up arrives with the membership issue; until then members are created
             // by an admin.

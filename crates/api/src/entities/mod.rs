@@ -4,9 +4,11 @@
 mod account;
 mod application;
 mod instance;
+mod status;
 mod token;
 
-pub use account::{Account, CredentialAccount, Role};
+pub use account::{Account, CredentialAccount, Role, profile_url};
 pub use application::{Application, CredentialApplication};
 pub use instance::{InstanceFacts, InstanceV1, InstanceV2};
+pub use status::{Mention, Status, Tag};
 pub use token::Token;

@@ -1,6 +1,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use hamlet_core::account::{self as rules, Language, ProfileField, ProfileUpdate};
+use hamlet_core::account::{self as rules, AccountStats, Language, ProfileField, ProfileUpdate};
 use hamlet_core::{Id, Timestamp};
 use serde::Deserialize;
 
@@ -10,13 +10,27 @@ use crate::entities::{Account, CredentialAccount};
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, Query, flex};
 
+async fn stats_of(state: &AppState, id: Id) -> ApiResult<AccountStats> {
+    Ok(state
+        .store
+        .account_stats(&[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
+}
+
 /// `GET /api/v1/accounts/verify_credentials`.
 pub async fn verify_credentials(
     State(state): State<AppState>,
     auth: Auth,
 ) -> ApiResult<Json<CredentialAccount>> {
     let member = auth.member_with_scope(&["profile", "read:accounts"])?;
-    Ok(Json(CredentialAccount::new(member, &state.settings)))
+    let stats = stats_of(&state, member.account.id).await?;
+    Ok(Json(CredentialAccount::new(
+        member,
+        &stats,
+        &state.settings,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -135,7 +149,12 @@ pub async fn update_credentials(
         .member_by_id(member.account.id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(CredentialAccount::new(&member, &state.settings)))
+    let stats = stats_of(&state, member.account.id).await?;
+    Ok(Json(CredentialAccount::new(
+        &member,
+        &stats,
+        &state.settings,
+    )))
 }
 
 /// `GET /api/v1/accounts/:id`. Public, like Mastodon; a token, if sent, must be valid.
@@ -153,7 +172,8 @@ pub async fn show(
         .account_by_id(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(Account::new(&account, &state.settings)))
+    let stats = stats_of(&state, account.id).await?;
+    Ok(Json(Account::new(&account, &stats, &state.settings)))
 }
 
 #[derive(Deserialize)]
@@ -185,5 +205,6 @@ pub async fn lookup(
         .account_by_acct(username, domain.as_deref())
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(Account::new(&account, &state.settings)))
+    let stats = stats_of(&state, account.id).await?;
+    Ok(Json(Account::new(&account, &stats, &state.settings)))
 }

@@ -16,9 +16,19 @@ async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>)> {
             suspended: Some(false),
         })
         .await?;
-    let contact = admins
-        .first()
-        .map(|admin| Account::new(&admin.account, &state.settings));
+    let contact = match admins.first() {
+        Some(admin) => {
+            let id = admin.account.id;
+            let stats = state
+                .store
+                .account_stats(&[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+            Some(Account::new(&admin.account, &stats, &state.settings))
+        }
+        None => None,
+    };
     Ok((members, contact))
 }
 

@@ -6,6 +6,8 @@ mod health;
 mod instance;
 mod oauth;
 mod setup;
+mod statuses;
+mod timelines;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -40,6 +42,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route("/api/v1/accounts/{id}", get(accounts::show))
+        .route(
+            "/api/v1/accounts/{id}/statuses",
+            get(timelines::account_statuses),
+        )
+        .route("/api/v1/statuses", post(statuses::create))
+        .route(
+            "/api/v1/statuses/{id}",
+            get(statuses::show).delete(statuses::delete),
+        )
+        .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route("/api/v1/timelines/home", get(timelines::home))
+        .route("/api/v1/timelines/public", get(timelines::public))
         .route("/setup", get(setup::form_page).post(setup::submit))
         .route(assets::DEFAULT_AVATAR_PATH, get(assets::avatar))
         .route(assets::DEFAULT_HEADER_PATH, get(assets::header))

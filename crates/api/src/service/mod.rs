@@ -2,3 +2,4 @@
 //! API handlers and the command line.
 
 pub mod members;
+pub mod statuses;

@@ -1,0 +1,62 @@
+use serde::Serialize;
+
+use crate::entities::Account;
+
+/// Mastodon's `StatusMention`.
+#[derive(Serialize, Debug, Clone)]
+pub struct Mention {
+    pub id: String,
+    pub username: String,
+    pub acct: String,
+    pub url: String,
+}
+
+/// Mastodon's `StatusTag`.
+#[derive(Serialize, Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub url: String,
+}
+
+/// Mastodon's `Status`.
+#[derive(Serialize, Debug, Clone)]
+pub struct Status {
+    pub id: String,
+    pub uri: String,
+    pub url: Option<String>,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub account: Account,
+    pub content: String,
+    pub visibility: &'static str,
+    pub sensitive: bool,
+    pub spoiler_text: String,
+    pub media_attachments: Vec<serde_json::Value>,
+    pub application: Option<serde_json::Value>,
+    pub mentions: Vec<Mention>,
+    pub tags: Vec<Tag>,
+    pub emojis: Vec<serde_json::Value>,
+    pub reblogs_count: u64,
+    pub favourites_count: u64,
+    pub replies_count: u64,
+    pub in_reply_to_id: Option<String>,
+    pub in_reply_to_account_id: Option<String>,
+    pub reblog: Option<Box<Status>>,
+    pub poll: Option<serde_json::Value>,
+    pub card: Option<serde_json::Value>,
+    pub language: Option<String>,
+    /// Only in the answer to a delete, for redrafting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The viewer's own relation to the post; absent for anonymous readers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub favourited: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reblogged: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bookmarked: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+}

@@ -1,0 +1,194 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use hamlet_core::account::Language;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::entities;
+use crate::error::{ApiError, ApiResult};
+use crate::params::{Params, flex};
+use crate::service::statuses::{self, NewPost};
+
+/// Most ancestors and descendants a thread shows.
+const CONTEXT_LIMIT: u32 = 60;
+
+#[derive(Deserialize)]
+pub struct CreateParams {
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    visibility: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    in_reply_to_id: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string_list")]
+    media_ids: Option<Vec<String>>,
+    #[serde(default)]
+    poll: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    scheduled_at: Option<String>,
+}
+
+/// At most this long an `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY: usize = 256;
+
+/// `POST /api/v1/statuses`.
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Params(params): Params<CreateParams>,
+) -> ApiResult<Json<entities::Status>> {
+    let member = auth.member_with_scope(&["write:statuses"])?;
+    if params
+        .media_ids
+        .as_ref()
+        .is_some_and(|ids| ids.iter().any(|id| !id.is_empty()))
+    {
+        return Err(ApiError::Validation(
+            "media attachments are not supported yet".into(),
+        ));
+    }
+    if params.poll.as_ref().is_some_and(|p| !p.is_null()) {
+        return Err(ApiError::Validation("polls are not supported".into()));
+    }
+    if params.scheduled_at.as_ref().is_some_and(|s| !s.is_empty()) {
+        return Err(ApiError::Validation(
+            "scheduled posts are not supported".into(),
+        ));
+    }
+    let visibility = params
+        .visibility
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse()
+                .map_err(|e| ApiError::Validation(format!("visibility {e}")))
+        })
+        .transpose()?;
+    let language = params
+        .language
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            Language::parse(l)
+                .map_err(|_| ApiError::Validation("language is not a valid ISO 639 code".into()))
+        })
+        .transpose()?;
+    let idempotency_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(value) => {
+            let key = value
+                .to_str()
+                .map_err(|_| ApiError::BadRequest("Idempotency-Key must be text".into()))?;
+            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+                return Err(ApiError::BadRequest(format!(
+                    "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+                )));
+            }
+            Some(key.to_owned())
+        }
+    };
+    let status = statuses::create(
+        &state,
+        member,
+        NewPost {
+            text: params.status.unwrap_or_default(),
+            spoiler_text: params.spoiler_text.unwrap_or_default(),
+            sensitive: params.sensitive,
+            visibility,
+            language,
+            in_reply_to_id: params.in_reply_to_id,
+            idempotency_key,
+        },
+    )
+    .await?;
+    let mut rendered = statuses::render(&state, Some(member), &[status]).await?;
+    rendered.pop().map(Json).ok_or(ApiError::NotFound)
+}
+
+/// `GET /api/v1/statuses/:id`: 404 for a post the viewer may not see, as for none.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<entities::Status>> {
+    let viewer = match &auth {
+        Some(auth) => {
+            auth.require_scope(&["read:statuses"])?;
+            auth.member.as_ref()
+        }
+        None => None,
+    };
+    let status = statuses::load_visible(&state, viewer, &id).await?;
+    let mut rendered = statuses::render(&state, viewer, &[status]).await?;
+    rendered.pop().map(Json).ok_or(ApiError::NotFound)
+}
+
+/// `DELETE /api/v1/statuses/:id`: the author's own posts only; answers with the post
+/// and its source text, for redrafting.
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<entities::Status>> {
+    let member = auth.member_with_scope(&["write:statuses"])?;
+    let status = statuses::load_visible(&state, Some(member), &id).await?;
+    if status.account_id != member.account.id {
+        return Err(ApiError::NotFound);
+    }
+    let mut rendered = statuses::render(&state, Some(member), std::slice::from_ref(&status))
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound)?;
+    rendered.text = Some(status.text.clone());
+    state.store.delete_status(status.id).await?;
+    Ok(Json(rendered))
+}
+
+#[derive(serde::Serialize)]
+pub struct Context {
+    ancestors: Vec<entities::Status>,
+    descendants: Vec<entities::Status>,
+}
+
+/// `GET /api/v1/statuses/:id/context`.
+pub async fn context(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Context>> {
+    let viewer = match &auth {
+        Some(auth) => {
+            auth.require_scope(&["read:statuses"])?;
+            auth.member.as_ref()
+        }
+        None => None,
+    };
+    let status = statuses::load_visible(&state, viewer, &id).await?;
+    let viewer_id = viewer.map(|m| m.account.id);
+    let ancestors = state
+        .store
+        .ancestors(status.id, viewer_id, CONTEXT_LIMIT)
+        .await?;
+    let descendants = state
+        .store
+        .descendants(
+            status.id,
+            viewer_id,
+            CONTEXT_LIMIT,
+            hamlet_core::Timestamp::now(),
+        )
+        .await?;
+    Ok(Json(Context {
+        ancestors: statuses::render_ids(&state, viewer, &ancestors).await?,
+        descendants: statuses::render_ids(&state, viewer, &descendants).await?,
+    }))
+}

@@ -1,0 +1,314 @@
+//! Reading and writing posts: the audience rule applied to what is read, and the batch
+//! rendering of Mastodon `Status` entities with a fixed number of queries per page.
+
+use std::collections::HashMap;
+
+use hamlet_core::account::{Account, AccountStats, Language, Member};
+use hamlet_core::audience::{self, Viewer};
+use hamlet_core::status::{self, Status};
+use hamlet_core::text::{self, PostContext, ResolvedMention};
+use hamlet_core::visibility::Visibility;
+use hamlet_core::{Id, Timestamp};
+use hamlet_store::{Created, NewStatus};
+
+use crate::AppState;
+use crate::entities;
+use crate::error::{ApiError, ApiResult};
+
+/// Keeps the posts `viewer` may see, by the one audience rule.
+pub async fn visible(
+    state: &AppState,
+    viewer: Option<&Member>,
+    statuses: Vec<Status>,
+) -> ApiResult<Vec<Status>> {
+    let authors: Vec<Id> = statuses.iter().map(|s| s.account_id).collect();
+    let suspended = state.store.suspended_among(&authors).await?;
+    let relations = match viewer {
+        Some(member) => {
+            state
+                .store
+                .relations_to_statuses(member.account.id, &statuses)
+                .await?
+        }
+        None => HashMap::new(),
+    };
+    Ok(statuses
+        .into_iter()
+        .filter(|s| {
+            let post = audience::Post {
+                author: s.account_id,
+                visibility: s.visibility,
+                author_suspended: suspended.contains(&s.account_id),
+            };
+            let who = match viewer {
+                None => Viewer::Anonymous,
+                Some(member) => Viewer::Account {
+                    id: member.account.id,
+                    relation: relations.get(&s.id).copied().unwrap_or_default(),
+                },
+            };
+            audience::may_view(&post, &who)
+        })
+        .collect())
+}
+
+/// The post with this id if `viewer` may see it; otherwise 404, exactly as for a post
+/// that does not exist.
+pub async fn load_visible(
+    state: &AppState,
+    viewer: Option<&Member>,
+    id: &str,
+) -> ApiResult<Status> {
+    let id: Id = id.parse().map_err(|_| ApiError::NotFound)?;
+    let status = state
+        .store
+        .status_by_id(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    visible(state, viewer, vec![status])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound)
+}
+
+/// Loads the posts with these ids (in this order) and renders those the viewer may see.
+pub async fn render_ids(
+    state: &AppState,
+    viewer: Option<&Member>,
+    ids: &[Id],
+) -> ApiResult<Vec<entities::Status>> {
+    let statuses = state.store.statuses_by_ids(ids).await?;
+    let statuses = visible(state, viewer, statuses).await?;
+    render(state, viewer, &statuses).await
+}
+
+/// Renders posts (already checked against the audience rule) as Mastodon entities.
+/// Boosts whose original the viewer may not see are left out.
+pub async fn render(
+    state: &AppState,
+    viewer: Option<&Member>,
+    statuses: &[Status],
+) -> ApiResult<Vec<entities::Status>> {
+    let store = &state.store;
+    let originals: Vec<Id> = statuses.iter().filter_map(|s| s.reblog_of_id).collect();
+    let originals = store.statuses_by_ids(&originals).await?;
+    let originals = visible(state, viewer, originals).await?;
+    let all: Vec<&Status> = statuses.iter().chain(originals.iter()).collect();
+    let ids: Vec<Id> = all.iter().map(|s| s.id).collect();
+    let mentions = store.mentions_of(&ids).await?;
+    let tags = store.tags_of(&ids).await?;
+    let counts = store.status_counts(&ids).await?;
+    let mut account_ids: Vec<Id> = all.iter().map(|s| s.account_id).collect();
+    account_ids.extend(mentions.iter().map(|(_, account)| *account));
+    account_ids.sort();
+    account_ids.dedup();
+    let accounts: HashMap<Id, Account> = store
+        .accounts_by_ids(&account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let authors: Vec<Id> = all.iter().map(|s| s.account_id).collect();
+    let stats = store.account_stats(&authors).await?;
+    let reblogged = match viewer {
+        Some(member) => store.reblogged_by_viewer(member.account.id, &ids).await?,
+        None => Vec::new(),
+    };
+    let context = RenderContext {
+        state,
+        viewer,
+        accounts: &accounts,
+        mentions: &mentions,
+        tags: &tags,
+        counts: &counts,
+        stats: &stats,
+        reblogged: &reblogged,
+    };
+    let originals: HashMap<Id, &Status> = originals.iter().map(|s| (s.id, s)).collect();
+    let mut rendered = Vec::with_capacity(statuses.len());
+    for status in statuses {
+        let reblog = match status.reblog_of_id {
+            None => None,
+            Some(original) => match originals.get(&original) {
+                Some(original) => Some(Box::new(context.entity(original)?)),
+                None => continue,
+            },
+        };
+        let mut entity = context.entity(status)?;
+        entity.reblog = reblog;
+        rendered.push(entity);
+    }
+    Ok(rendered)
+}
+
+struct RenderContext<'a> {
+    state: &'a AppState,
+    viewer: Option<&'a Member>,
+    accounts: &'a HashMap<Id, Account>,
+    mentions: &'a [(Id, Id)],
+    tags: &'a [(Id, String)],
+    counts: &'a HashMap<Id, hamlet_store::StatusCounts>,
+    stats: &'a HashMap<Id, AccountStats>,
+    reblogged: &'a [Id],
+}
+
+impl RenderContext<'_> {
+    fn entity(&self, status: &Status) -> ApiResult<entities::Status> {
+        let settings = &self.state.settings;
+        let author = self
+            .accounts
+            .get(&status.account_id)
+            .ok_or_else(|| ApiError::internal(format!("author of status {} missing", status.id)))?;
+        let (uri, url) = match &status.uri {
+            Some(uri) => (uri.clone(), Some(uri.clone())),
+            None => (
+                settings.url(&format!(
+                    "/users/{}/statuses/{}",
+                    author.username, status.id
+                )),
+                Some(settings.url(&format!("/@{}/{}", author.username, status.id))),
+            ),
+        };
+        let counts = self.counts.get(&status.id).copied().unwrap_or_default();
+        let mentions = self
+            .mentions
+            .iter()
+            .filter(|(s, _)| *s == status.id)
+            .filter_map(|(_, account)| self.accounts.get(account))
+            .map(|account| entities::Mention {
+                id: account.id.to_string(),
+                username: account.username.clone(),
+                acct: account.acct(),
+                url: entities::profile_url(account, settings),
+            })
+            .collect();
+        let tags = self
+            .tags
+            .iter()
+            .filter(|(s, _)| *s == status.id)
+            .map(|(_, name)| entities::Tag {
+                name: name.to_lowercase(),
+                url: settings.url(&format!("/tags/{}", name.to_lowercase())),
+            })
+            .collect();
+        let signed_in = self.viewer.is_some();
+        Ok(entities::Status {
+            id: status.id.to_string(),
+            uri,
+            url,
+            created_at: status.created_at.to_api_string(),
+            edited_at: status.edited_at.map(Timestamp::to_api_string),
+            account: entities::Account::new(
+                author,
+                &self.stats.get(&author.id).copied().unwrap_or_default(),
+                settings,
+            ),
+            content: status.content.clone(),
+            visibility: status.visibility.as_str(),
+            sensitive: status.sensitive,
+            spoiler_text: status.spoiler_text.clone(),
+            media_attachments: Vec::new(),
+            application: None,
+            mentions,
+            tags,
+            emojis: Vec::new(),
+            reblogs_count: counts.reblogs,
+            // Favourites arrive with the interactions of the next step.
+            favourites_count: 0,
+            replies_count: counts.replies,
+            in_reply_to_id: status.in_reply_to_id.map(|id| id.to_string()),
+            in_reply_to_account_id: status.in_reply_to_account_id.map(|id| id.to_string()),
+            reblog: None,
+            poll: None,
+            card: None,
+            language: status.language.as_ref().map(|l| l.as_str().to_owned()),
+            text: None,
+            favourited: signed_in.then_some(false),
+            reblogged: signed_in.then(|| self.reblogged.contains(&status.id)),
+            muted: signed_in.then_some(false),
+            bookmarked: signed_in.then_some(false),
+            pinned: signed_in.then_some(false),
+        })
+    }
+}
+
+/// A post as a member asked for it, validated at the edge.
+pub struct NewPost {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: Option<bool>,
+    pub visibility: Option<Visibility>,
+    pub language: Option<Language>,
+    pub in_reply_to_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Writes a post: checks it, resolves its mentions and the post it replies to, renders
+/// it and stores it with its mentions and hashtags.
+pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResult<Status> {
+    let settings = &state.settings;
+    status::validate_post(
+        &post.text,
+        &post.spoiler_text,
+        settings.instance.max_characters as usize,
+    )
+    .map_err(|e| ApiError::Validation(e.to_string()))?;
+    let parent = match post.in_reply_to_id.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => Some(load_visible(state, Some(author), id).await?),
+        None => None,
+    };
+    let own_domain = settings.domain().to_ascii_lowercase();
+    let mut resolved = Vec::new();
+    let mut mentioned = Vec::new();
+    for reference in text::extract_mentions(&post.text) {
+        let domain = reference.domain.as_deref().filter(|d| *d != own_domain);
+        if let Some(account) = state
+            .store
+            .account_by_acct(&reference.username, domain)
+            .await?
+        {
+            mentioned.push(account.id);
+            resolved.push(ResolvedMention {
+                reference,
+                profile_url: entities::profile_url(&account, settings),
+            });
+        }
+    }
+    let base = settings.url("");
+    let content = text::render_post(
+        &post.text,
+        &PostContext {
+            mentions: &resolved,
+            tags_base_url: &base,
+        },
+    );
+    let created = state
+        .store
+        .insert_status(NewStatus {
+            account_id: author.account.id,
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            content,
+            spoiler_text: post.spoiler_text.trim().to_owned(),
+            sensitive: post.sensitive.unwrap_or(author.user.defaults.sensitive)
+                || !post.spoiler_text.trim().is_empty(),
+            visibility: post.visibility.unwrap_or(author.user.defaults.privacy),
+            language: post
+                .language
+                .or_else(|| author.user.defaults.language.clone()),
+            mentions: mentioned,
+            tags: text::extract_hashtags(&post.text),
+            idempotency_key: post.idempotency_key,
+            created_at: Timestamp::now(),
+            text: post.text,
+        })
+        .await?;
+    let id = match created {
+        Created::New(id) | Created::Existing(id) => id,
+    };
+    state
+        .store
+        .status_by_id(id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
