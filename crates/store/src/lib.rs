@@ -11,6 +11,7 @@ mod db;
 mod accounts;
 mod error;
 mod oauth;
+mod relationships;
 pub mod schema;
 mod setup;
 mod statuses;
@@ -22,5 +23,6 @@ pub use oauth::{
     AccessToken, Application, AuthorizationCode, CodeRedemption, NewAccessToken, NewApplication,
     NewAuthorizationCode,
 };
+pub use relationships::{FollowOutcome, ListKind, Listed, Relationship};
 pub use setup::FirstAdminError;
 pub use statuses::{AccountStatusFilter, Created, NewStatus, Page, StatusCounts};

@@ -4,11 +4,13 @@
 mod account;
 mod application;
 mod instance;
+mod relationship;
 mod status;
 mod token;
 
 pub use account::{Account, CredentialAccount, Role, profile_url};
 pub use application::{Application, CredentialApplication};
 pub use instance::{InstanceFacts, InstanceV1, InstanceV2};
+pub use relationship::Relationship;
 pub use status::{Mention, Status, Tag};
 pub use token::Token;

@@ -5,6 +5,7 @@ pub(crate) mod assets;
 mod health;
 mod instance;
 mod oauth;
+mod relationships;
 mod setup;
 mod statuses;
 mod timelines;
@@ -41,6 +42,44 @@ pub fn router() -> Router<AppState> {
             axum::routing::patch(accounts::update_credentials),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route(
+            "/api/v1/accounts/relationships",
+            get(relationships::relationships),
+        )
+        .route("/api/v1/accounts/{id}/follow", post(relationships::follow))
+        .route(
+            "/api/v1/accounts/{id}/unfollow",
+            post(relationships::unfollow),
+        )
+        .route("/api/v1/accounts/{id}/block", post(relationships::block))
+        .route(
+            "/api/v1/accounts/{id}/unblock",
+            post(relationships::unblock),
+        )
+        .route("/api/v1/accounts/{id}/mute", post(relationships::mute))
+        .route("/api/v1/accounts/{id}/unmute", post(relationships::unmute))
+        .route(
+            "/api/v1/accounts/{id}/followers",
+            get(relationships::followers),
+        )
+        .route(
+            "/api/v1/accounts/{id}/following",
+            get(relationships::following),
+        )
+        .route(
+            "/api/v1/follow_requests",
+            get(relationships::follow_requests),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(relationships::authorize_request),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            post(relationships::reject_request),
+        )
+        .route("/api/v1/blocks", get(relationships::blocks))
+        .route("/api/v1/mutes", get(relationships::mutes))
         .route("/api/v1/accounts/{id}", get(accounts::show))
         .route(
             "/api/v1/accounts/{id}/statuses",
