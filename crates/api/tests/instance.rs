@@ -96,3 +96,43 @@ async fn default_images_are_served_as_images() {
         );
     }
 }
+
+#[tokio::test]
+async fn browser_apps_may_call_the_api_but_not_the_pages() {
+    let app = spawn_app().await;
+    let preflight = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/api/v1/accounts/verify_credentials"),
+        )
+        .header("Origin", "https://elk.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let response = app
+        .get("/api/v1/instance")
+        .header("Origin", "https://elk.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(
+        response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("link")
+    );
+    let page = app
+        .get("/oauth/authorize?client_id=x")
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(page.headers().get("access-control-allow-origin").is_none());
+}

@@ -79,6 +79,22 @@ macro_rules! select_members {
     };
 }
 
+/// Deletes every access token and pending authorization code of the account `$id`
+/// inside the open transaction `$tx`.
+macro_rules! revoke_all_grants {
+    ($tx:expr, $id:expr) => {{
+        for sql in [
+            "DELETE FROM oauth_access_tokens WHERE account_id = $1",
+            "DELETE FROM oauth_authorization_codes WHERE account_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind($id.as_i64())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
 /// Inserts a member's two rows inside the open transaction `$tx`. A macro rather than a
 /// function so that it expands once per engine inside `with_db!`.
 macro_rules! insert_member_rows {
@@ -315,7 +331,7 @@ impl Store {
     }
 
     /// Replaces the password and, since whoever held the old one may hold tokens too,
-    /// revokes every access token of the member.
+    /// revokes every access token and pending authorization code of the member.
     pub async fn set_password(&self, id: Id, hash: &PasswordHash) -> Result<(), StoreError> {
         let done = with_db!(self, db => {
             let mut tx = db.begin().await?;
@@ -325,10 +341,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            sqlx::query("DELETE FROM oauth_access_tokens WHERE account_id = $1")
-                .bind(id.as_i64())
-                .execute(&mut *tx)
-                .await?;
+            revoke_all_grants!(tx, id);
             tx.commit().await?;
             done
         });
@@ -336,7 +349,7 @@ impl Store {
     }
 
     /// Suspends (`Some(when)`) or unsuspends (`None`) an account. Suspending revokes the
-    /// account's tokens so that it loses access at once.
+    /// account's tokens and pending authorization codes so that it loses access at once.
     pub async fn set_suspended(&self, id: Id, at: Option<Timestamp>) -> Result<(), StoreError> {
         let done = with_db!(self, db => {
             let mut tx = db.begin().await?;
@@ -347,10 +360,7 @@ impl Store {
                 .await?
                 .rows_affected();
             if at.is_some() {
-                sqlx::query("DELETE FROM oauth_access_tokens WHERE account_id = $1")
-                    .bind(id.as_i64())
-                    .execute(&mut *tx)
-                    .await?;
+                revoke_all_grants!(tx, id);
             }
             tx.commit().await?;
             done

@@ -10,6 +10,7 @@ mod db;
 #[macro_use]
 mod accounts;
 mod error;
+mod interactions;
 mod oauth;
 mod relationships;
 pub mod schema;
@@ -19,6 +20,7 @@ mod statuses;
 pub use accounts::{MemberFilter, NewMember};
 pub use db::{Engine, Store};
 pub use error::{Conflict, StoreError};
+pub use interactions::Mark;
 pub use oauth::{
     AccessToken, Application, AuthorizationCode, CodeRedemption, NewAccessToken, NewApplication,
     NewAuthorizationCode,

@@ -385,7 +385,7 @@ impl Store {
             .collect())
     }
 
-    /// How many replies and boosts each of these posts has.
+    /// How many replies, boosts and favourites each of these posts has.
     pub async fn status_counts(
         &self,
         statuses: &[Id],
@@ -394,7 +394,7 @@ impl Store {
         if statuses.is_empty() {
             return Ok(counts);
         }
-        let (replies, reblogs): (Vec<CountRow>, Vec<CountRow>) = with_db!(self, db => {
+        let (replies, reblogs, favourites): (Vec<CountRow>, Vec<CountRow>, Vec<CountRow>) = with_db!(self, db => {
             let replies = fetch_with_ids!(
                 db,
                 CountRow,
@@ -409,13 +409,23 @@ impl Store {
                 statuses,
                 ") GROUP BY reblog_of_id"
             );
-            (replies, reblogs)
+            let favourites = fetch_with_ids!(
+                db,
+                CountRow,
+                "SELECT status_id AS id, COUNT(*) AS n FROM favourites WHERE status_id IN (",
+                statuses,
+                ") GROUP BY status_id"
+            );
+            (replies, reblogs, favourites)
         });
         for row in replies {
             counts.entry(Id::from_i64(row.id)).or_default().replies = row.n as u64;
         }
         for row in reblogs {
             counts.entry(Id::from_i64(row.id)).or_default().reblogs = row.n as u64;
+        }
+        for row in favourites {
+            counts.entry(Id::from_i64(row.id)).or_default().favourites = row.n as u64;
         }
         Ok(counts)
     }
@@ -865,4 +875,5 @@ pub struct AccountStatusFilter {
 pub struct StatusCounts {
     pub replies: u64,
     pub reblogs: u64,
+    pub favourites: u64,
 }

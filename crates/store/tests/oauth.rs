@@ -225,3 +225,33 @@ async fn expired_codes_are_swept() {
         CodeRedemption::Unknown
     );
 }
+
+#[tokio::test]
+async fn suspension_and_password_changes_void_pending_codes() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let (app, account) = setup(&store).await;
+    issue_code(&store, &app, account, "before-suspension").await;
+    store
+        .set_suspended(account, Some(Timestamp::now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .redeem_authorization_code(&secret::digest("before-suspension"), Timestamp::now())
+            .await
+            .unwrap(),
+        CodeRedemption::Unknown
+    );
+    store.set_suspended(account, None).await.unwrap();
+    issue_code(&store, &app, account, "before-new-password").await;
+    let hash = Password::parse("a new password").unwrap().hash();
+    store.set_password(account, &hash).await.unwrap();
+    assert_eq!(
+        store
+            .redeem_authorization_code(&secret::digest("before-new-password"), Timestamp::now())
+            .await
+            .unwrap(),
+        CodeRedemption::Unknown
+    );
+}

@@ -4,6 +4,7 @@ mod accounts;
 pub(crate) mod assets;
 mod health;
 mod instance;
+mod interactions;
 mod oauth;
 mod relationships;
 mod setup;
@@ -11,22 +12,48 @@ mod statuses;
 mod timelines;
 
 use axum::Router;
+use axum::http::{Method, header};
 use axum::routing::{get, post};
+use tower_http::cors::{Any, CorsLayer};
 
 use crate::AppState;
 use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
+    // Browser apps (Elk, Phanpy, ...) call the API from their own origins with bearer
+    // tokens, never cookies, so any origin may. The HTML pages get no CORS at all.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers(Any)
+        .expose_headers([header::LINK, header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(3600));
+    let pages = Router::new()
+        .route(
+            "/oauth/authorize",
+            get(oauth::authorize_form).post(oauth::authorize_decision),
+        )
+        .route("/setup", get(setup::form_page).post(setup::submit))
+        .route(assets::DEFAULT_AVATAR_PATH, get(assets::avatar))
+        .route(assets::DEFAULT_HEADER_PATH, get(assets::header))
+        .route(assets::THUMBNAIL_PATH, get(assets::thumbnail))
+        .route(assets::STYLESHEET_PATH, get(assets::stylesheet));
+    api_routes().layer(cors).merge(pages).fallback(not_found)
+}
+
+fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v1/apps", post(oauth::register_app))
         .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
-        .route(
-            "/oauth/authorize",
-            get(oauth::authorize_form).post(oauth::authorize_decision),
-        )
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .route(
@@ -91,14 +118,41 @@ pub fn router() -> Router<AppState> {
             get(statuses::show).delete(statuses::delete),
         )
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route(
+            "/api/v1/statuses/{id}/favourite",
+            post(interactions::favourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            post(interactions::unfavourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/bookmark",
+            post(interactions::bookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            post(interactions::unbookmark),
+        )
+        .route("/api/v1/statuses/{id}/pin", post(interactions::pin))
+        .route("/api/v1/statuses/{id}/unpin", post(interactions::unpin))
+        .route("/api/v1/statuses/{id}/reblog", post(interactions::reblog))
+        .route(
+            "/api/v1/statuses/{id}/unreblog",
+            post(interactions::unreblog),
+        )
+        .route(
+            "/api/v1/statuses/{id}/favourited_by",
+            get(interactions::favourited_by),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblogged_by",
+            get(interactions::reblogged_by),
+        )
+        .route("/api/v1/favourites", get(interactions::favourites))
+        .route("/api/v1/bookmarks", get(interactions::bookmarks))
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
-        .route("/setup", get(setup::form_page).post(setup::submit))
-        .route(assets::DEFAULT_AVATAR_PATH, get(assets::avatar))
-        .route(assets::DEFAULT_HEADER_PATH, get(assets::header))
-        .route(assets::THUMBNAIL_PATH, get(assets::thumbnail))
-        .route(assets::STYLESHEET_PATH, get(assets::stylesheet))
-        .fallback(not_found)
 }
 
 async fn not_found() -> ApiError {

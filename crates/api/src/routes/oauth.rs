@@ -693,6 +693,12 @@ pub async fn token(
                 (None, None) if !client.authenticated => return Err(invalid_client()),
                 (None, None) => {}
             }
+            // A member suspended since approving gets nothing (suspension also deletes
+            // pending codes; this holds even for one approved a moment before).
+            let member = state.store.member_by_id(grant.account_id).await?;
+            if member.is_none_or(|m| m.account.is_suspended()) {
+                return Err(invalid_grant("Your login is currently disabled."));
+            }
             (Some(grant.account_id), grant.scopes, Some(digest))
         }
         "password" => {

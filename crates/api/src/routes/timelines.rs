@@ -150,9 +150,17 @@ pub async fn account_statuses(
         .await?
         .ok_or(ApiError::NotFound)?;
     let page = params.paging.page()?;
-    // Pinning and media arrive later: no post is pinned or has media yet.
-    let ids = if params.pinned.unwrap_or(false) || params.only_media.unwrap_or(false) {
+    // Media arrive later: no post has media yet.
+    let ids = if params.only_media.unwrap_or(false) {
         Vec::new()
+    } else if params.pinned.unwrap_or(false) {
+        state
+            .store
+            .marked_statuses(hamlet_store::Mark::Pin, account.id, page)
+            .await?
+            .into_iter()
+            .map(|(_, status)| status)
+            .collect()
     } else {
         state
             .store

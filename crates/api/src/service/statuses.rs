@@ -9,7 +9,7 @@ use hamlet_core::status::{self, Status};
 use hamlet_core::text::{self, PostContext, ResolvedMention};
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
-use hamlet_store::{Created, NewStatus};
+use hamlet_store::{Created, Mark, NewStatus};
 
 use crate::AppState;
 use crate::entities;
@@ -110,9 +110,17 @@ pub async fn render(
         .collect();
     let authors: Vec<Id> = all.iter().map(|s| s.account_id).collect();
     let stats = store.account_stats(&authors).await?;
-    let reblogged = match viewer {
-        Some(member) => store.reblogged_by_viewer(member.account.id, &ids).await?,
-        None => Vec::new(),
+    let (reblogged, favourited, bookmarked, pinned) = match viewer {
+        Some(member) => {
+            let me = member.account.id;
+            (
+                store.reblogged_by_viewer(me, &ids).await?,
+                store.marked_among(Mark::Favourite, me, &ids).await?,
+                store.marked_among(Mark::Bookmark, me, &ids).await?,
+                store.marked_among(Mark::Pin, me, &ids).await?,
+            )
+        }
+        None => Default::default(),
     };
     let context = RenderContext {
         state,
@@ -123,6 +131,9 @@ pub async fn render(
         counts: &counts,
         stats: &stats,
         reblogged: &reblogged,
+        favourited: &favourited,
+        bookmarked: &bookmarked,
+        pinned: &pinned,
     };
     let originals: HashMap<Id, &Status> = originals.iter().map(|s| (s.id, s)).collect();
     let mut rendered = Vec::with_capacity(statuses.len());
@@ -150,6 +161,9 @@ struct RenderContext<'a> {
     counts: &'a HashMap<Id, hamlet_store::StatusCounts>,
     stats: &'a HashMap<Id, AccountStats>,
     reblogged: &'a [Id],
+    favourited: &'a [Id],
+    bookmarked: &'a [Id],
+    pinned: &'a [Id],
 }
 
 impl RenderContext<'_> {
@@ -213,8 +227,7 @@ impl RenderContext<'_> {
             tags,
             emojis: Vec::new(),
             reblogs_count: counts.reblogs,
-            // Favourites arrive with the interactions of the next step.
-            favourites_count: 0,
+            favourites_count: counts.favourites,
             replies_count: counts.replies,
             in_reply_to_id: status.in_reply_to_id.map(|id| id.to_string()),
             in_reply_to_account_id: status.in_reply_to_account_id.map(|id| id.to_string()),
@@ -223,11 +236,12 @@ impl RenderContext<'_> {
             card: None,
             language: status.language.as_ref().map(|l| l.as_str().to_owned()),
             text: None,
-            favourited: signed_in.then_some(false),
+            favourited: signed_in.then(|| self.favourited.contains(&status.id)),
             reblogged: signed_in.then(|| self.reblogged.contains(&status.id)),
+            // Muting conversations is not offered yet.
             muted: signed_in.then_some(false),
-            bookmarked: signed_in.then_some(false),
-            pinned: signed_in.then_some(false),
+            bookmarked: signed_in.then(|| self.bookmarked.contains(&status.id)),
+            pinned: signed_in.then(|| self.pinned.contains(&status.id)),
         })
     }
 }

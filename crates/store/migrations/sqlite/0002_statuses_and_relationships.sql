@@ -24,6 +24,9 @@ CREATE INDEX statuses_public_idx ON statuses (local, id)
     WHERE visibility = 'public' AND reblog_of_id IS NULL;
 CREATE INDEX statuses_in_reply_to_idx ON statuses (in_reply_to_id);
 CREATE INDEX statuses_reblog_of_idx ON statuses (reblog_of_id);
+-- One boost per account and post.
+CREATE UNIQUE INDEX statuses_reblog_key ON statuses (account_id, reblog_of_id)
+    WHERE reblog_of_id IS NOT NULL;
 CREATE UNIQUE INDEX statuses_uri_key ON statuses (uri) WHERE uri IS NOT NULL;
 
 -- Who a post mentions: they may see it whatever its visibility.
@@ -100,3 +103,31 @@ CREATE TABLE mutes (
 );
 CREATE UNIQUE INDEX mutes_pair_key ON mutes (account_id, target_account_id);
 CREATE INDEX mutes_target_idx ON mutes (target_account_id);
+
+-- What members do with posts. Each row's id orders the member's own lists.
+CREATE TABLE favourites (
+    id INTEGER PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX favourites_pair_key ON favourites (account_id, status_id);
+CREATE INDEX favourites_status_idx ON favourites (status_id, id);
+
+CREATE TABLE bookmarks (
+    id INTEGER PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX bookmarks_pair_key ON bookmarks (account_id, status_id);
+CREATE INDEX bookmarks_status_idx ON bookmarks (status_id);
+
+CREATE TABLE status_pins (
+    id INTEGER PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX status_pins_pair_key ON status_pins (account_id, status_id);
+CREATE INDEX status_pins_status_idx ON status_pins (status_id);

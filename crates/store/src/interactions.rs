@@ -1,0 +1,321 @@
+//! What members do with posts: favourites, bookmarks, pins and boosts.
+
+use hamlet_core::visibility::Visibility;
+use hamlet_core::{Id, Timestamp};
+
+use crate::accounts::AccountRow;
+use crate::relationships::Listed;
+use crate::statuses::{Created, Page};
+use crate::{Store, StoreError};
+
+/// A mark a member puts on a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Favourite,
+    Bookmark,
+    Pin,
+}
+
+/// Runs `$body` with `$sql` set to the SQL for the mark's table, chosen from the three
+/// literals given (favourites, bookmarks, status_pins).
+macro_rules! per_mark {
+    ($mark:expr, |$sql:ident| $body:expr, $fav:expr, $book:expr, $pin:expr) => {
+        match $mark {
+            Mark::Favourite => {
+                let $sql = $fav;
+                $body
+            }
+            Mark::Bookmark => {
+                let $sql = $book;
+                $body
+            }
+            Mark::Pin => {
+                let $sql = $pin;
+                $body
+            }
+        }
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct CursorRow {
+    cursor: i64,
+    status_id: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    cursor: i64,
+    #[sqlx(flatten)]
+    account: AccountRow,
+}
+
+impl Store {
+    /// Marks a post; marking twice changes nothing. Returns whether the mark is new.
+    pub async fn mark(
+        &self,
+        mark: Mark,
+        account: Id,
+        status: Id,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = per_mark!(
+            mark,
+            |sql| with_db!(self, db => {
+                sqlx::query(sql)
+                    .bind(Id::generate(now).as_i64())
+                    .bind(account.as_i64())
+                    .bind(status.as_i64())
+                    .bind(now.as_millis())
+                    .execute(db)
+                    .await?
+                    .rows_affected()
+            }),
+            "INSERT INTO favourites (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, status_id) DO NOTHING",
+            "INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, status_id) DO NOTHING",
+            "INSERT INTO status_pins (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, status_id) DO NOTHING"
+        );
+        Ok(done > 0)
+    }
+
+    /// Removes a mark. Returns whether there was one.
+    pub async fn unmark(&self, mark: Mark, account: Id, status: Id) -> Result<bool, StoreError> {
+        let done = per_mark!(
+            mark,
+            |sql| with_db!(self, db => {
+                sqlx::query(sql)
+                    .bind(account.as_i64())
+                    .bind(status.as_i64())
+                    .execute(db)
+                    .await?
+                    .rows_affected()
+            }),
+            "DELETE FROM favourites WHERE account_id = $1 AND status_id = $2",
+            "DELETE FROM bookmarks WHERE account_id = $1 AND status_id = $2",
+            "DELETE FROM status_pins WHERE account_id = $1 AND status_id = $2"
+        );
+        Ok(done > 0)
+    }
+
+    /// Which of `statuses` the account has marked.
+    pub async fn marked_among(
+        &self,
+        mark: Mark,
+        account: Id,
+        statuses: &[Id],
+    ) -> Result<Vec<Id>, StoreError> {
+        if statuses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<CursorRow> = per_mark!(
+            mark,
+            |prefix| with_db!(self, db => {
+                let mut builder = sqlx::QueryBuilder::new(prefix);
+                builder.push_bind(account.as_i64()).push(" AND status_id IN (");
+                {
+                    let mut list = builder.separated(", ");
+                    for id in statuses {
+                        list.push_bind(id.as_i64());
+                    }
+                }
+                builder.push(")");
+                builder.build_query_as::<CursorRow>().fetch_all(db).await?
+            }),
+            "SELECT id AS cursor, status_id FROM favourites WHERE account_id = ",
+            "SELECT id AS cursor, status_id FROM bookmarks WHERE account_id = ",
+            "SELECT id AS cursor, status_id FROM status_pins WHERE account_id = "
+        );
+        Ok(rows
+            .into_iter()
+            .map(|r| Id::from_i64(r.status_id))
+            .collect())
+    }
+
+    /// The account's marked posts, most recently marked first, as `(mark id, post)`;
+    /// pages by mark id.
+    pub async fn marked_statuses(
+        &self,
+        mark: Mark,
+        account: Id,
+        page: Page,
+    ) -> Result<Vec<(Id, Id)>, StoreError> {
+        macro_rules! sql {
+            ($table:literal, $order:literal) => {
+                concat!(
+                    "SELECT id AS cursor, status_id FROM ",
+                    $table,
+                    " WHERE account_id = $1 AND ($2 IS NULL OR id < $2) AND ($3 IS NULL OR id > $3) \
+                     ORDER BY id ",
+                    $order,
+                    " LIMIT $4"
+                )
+            };
+        }
+        let ascending = page.min_id.is_some();
+        let mut rows: Vec<CursorRow> = per_mark!(
+            mark,
+            |sql| with_db!(self, db => {
+                sqlx::query_as(sql)
+                    .bind(account.as_i64())
+                    .bind(page.max_id.map(Id::as_i64))
+                    .bind(page.min_id.or(page.since_id).map(Id::as_i64))
+                    .bind(i64::from(page.limit))
+                    .fetch_all(db)
+                    .await?
+            }),
+            if ascending {
+                sql!("favourites", "ASC")
+            } else {
+                sql!("favourites", "DESC")
+            },
+            if ascending {
+                sql!("bookmarks", "ASC")
+            } else {
+                sql!("bookmarks", "DESC")
+            },
+            if ascending {
+                sql!("status_pins", "ASC")
+            } else {
+                sql!("status_pins", "DESC")
+            }
+        );
+        if ascending {
+            rows.reverse();
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| (Id::from_i64(r.cursor), Id::from_i64(r.status_id)))
+            .collect())
+    }
+
+    /// How many posts the account has pinned.
+    pub async fn count_pins(&self, account: Id) -> Result<u64, StoreError> {
+        let count: i64 = with_db!(self, db => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM status_pins WHERE account_id = $1")
+                .bind(account.as_i64())
+                .fetch_one(db)
+                .await?
+        });
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Boosts `original` for `account`; boosting twice returns the first boost.
+    pub async fn reblog(
+        &self,
+        account: Id,
+        original: Id,
+        visibility: Visibility,
+        now: Timestamp,
+    ) -> Result<Created, StoreError> {
+        let id = Id::generate(now);
+        let created = with_db!(self, db => {
+            let mut tx = db.begin().await?;
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2",
+            )
+            .bind(account.as_i64())
+            .bind(original.as_i64())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let created = match existing {
+                Some(existing) => Created::Existing(Id::from_i64(existing)),
+                None => {
+                    sqlx::query(
+                        "INSERT INTO statuses (id, account_id, reblog_of_id, visibility, local, \
+                         created_at) VALUES ($1, $2, $3, $4, TRUE, $5)",
+                    )
+                    .bind(id.as_i64())
+                    .bind(account.as_i64())
+                    .bind(original.as_i64())
+                    .bind(visibility.as_str())
+                    .bind(now.as_millis())
+                    .execute(&mut *tx)
+                    .await?;
+                    Created::New(id)
+                }
+            };
+            tx.commit().await?;
+            created
+        });
+        Ok(created)
+    }
+
+    /// Undoes `account`'s boost of `original`. Returns whether there was one.
+    pub async fn unreblog(&self, account: Id, original: Id) -> Result<bool, StoreError> {
+        let done = with_db!(self, db => {
+            sqlx::query("DELETE FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
+                .bind(account.as_i64())
+                .bind(original.as_i64())
+                .execute(db)
+                .await?
+                .rows_affected()
+        });
+        Ok(done > 0)
+    }
+
+    /// Accounts that favourited (`Mark::Favourite`) or boosted (`None`) a post, newest
+    /// first, paged by the favourite's or boost's id.
+    pub async fn who_marked(
+        &self,
+        mark: Option<Mark>,
+        status: Id,
+        page: Page,
+    ) -> Result<Vec<Listed>, StoreError> {
+        macro_rules! sql {
+            ($from:literal, $order:literal) => {
+                concat!(
+                    "SELECT r.id AS cursor, ",
+                    account_columns!(),
+                    " FROM ",
+                    $from,
+                    " AND ($2 IS NULL OR r.id < $2) AND ($3 IS NULL OR r.id > $3) ORDER BY r.id ",
+                    $order,
+                    " LIMIT $4"
+                )
+            };
+        }
+        let ascending = page.min_id.is_some();
+        let sql = match (mark, ascending) {
+            (None, false) => sql!(
+                "statuses r JOIN accounts a ON a.id = r.account_id WHERE r.reblog_of_id = $1",
+                "DESC"
+            ),
+            (None, true) => sql!(
+                "statuses r JOIN accounts a ON a.id = r.account_id WHERE r.reblog_of_id = $1",
+                "ASC"
+            ),
+            (Some(_), false) => sql!(
+                "favourites r JOIN accounts a ON a.id = r.account_id WHERE r.status_id = $1",
+                "DESC"
+            ),
+            (Some(_), true) => sql!(
+                "favourites r JOIN accounts a ON a.id = r.account_id WHERE r.status_id = $1",
+                "ASC"
+            ),
+        };
+        let mut rows: Vec<ListedRow> = with_db!(self, db => {
+            sqlx::query_as(sql)
+                .bind(status.as_i64())
+                .bind(page.max_id.map(Id::as_i64))
+                .bind(page.min_id.or(page.since_id).map(Id::as_i64))
+                .bind(i64::from(page.limit))
+                .fetch_all(db)
+                .await?
+        });
+        if ascending {
+            rows.reverse();
+        }
+        rows.into_iter()
+            .map(|row| {
+                Ok(Listed {
+                    cursor: Id::from_i64(row.cursor),
+                    account: row.account.into_account()?,
+                    expires_at: None,
+                })
+            })
+            .collect()
+    }
+}
