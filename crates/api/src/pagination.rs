@@ -38,12 +38,17 @@ fn parse_id(name: &str, value: &Option<String>) -> Result<Option<Id>, ApiError> 
 impl PageParams {
     /// The page asked for; `limit` is clamped to 1..=40 as Mastodon does.
     pub fn page(&self) -> Result<Page, ApiError> {
+        self.page_within(DEFAULT_LIMIT, MAX_LIMIT)
+    }
+
+    /// The page asked for, with an endpoint's own default and largest `limit`.
+    pub fn page_within(&self, default: u32, max: u32) -> Result<Page, ApiError> {
         let limit = match self.limit.as_deref().filter(|l| !l.is_empty()) {
-            None => DEFAULT_LIMIT,
+            None => default,
             Some(l) => l
                 .parse::<i64>()
                 .map_err(|_| ApiError::Validation("limit must be a number".into()))?
-                .clamp(1, i64::from(MAX_LIMIT)) as u32,
+                .clamp(1, i64::from(max)) as u32,
         };
         Ok(Page {
             max_id: parse_id("max_id", &self.max_id)?,

@@ -7,6 +7,7 @@ pub mod audience;
 pub mod id;
 pub mod keys;
 pub mod limits;
+pub mod notification;
 pub mod password;
 pub mod role;
 pub mod scope;

@@ -39,6 +39,53 @@ macro_rules! with_db {
     };
 }
 
+/// Notifies `$recipient` of what `$from` did (`$kind`, about post `$status`), inside the
+/// open transaction `$tx` of the change that caused it: a notification exists exactly
+/// when its cause does. Only local members are notified, and never of their own doing.
+macro_rules! notify {
+    ($tx:expr, $recipient:expr, $from:expr, $kind:expr, $status:expr, $now:expr) => {{
+        let recipient: i64 = $recipient;
+        let from: i64 = $from;
+        let status: Option<i64> = $status;
+        let now: hamlet_core::Timestamp = $now;
+        let kind: hamlet_core::notification::NotificationKind = $kind;
+        sqlx::query(
+            "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, \
+             created_at) SELECT $1, $2, $3, $4, $5, $6 \
+             WHERE $2 <> $3 AND EXISTS (SELECT 1 FROM users WHERE account_id = $2)",
+        )
+        .bind(hamlet_core::Id::generate(now).as_i64())
+        .bind(recipient)
+        .bind(from)
+        .bind(kind.as_str())
+        .bind(status)
+        .bind(now.as_millis())
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// Withdraws the notification of `$kind` from `$from` to `$recipient` about `$status`
+/// (any post when `None`), when its cause is undone.
+macro_rules! unnotify {
+    ($tx:expr, $recipient:expr, $from:expr, $kind:expr, $status:expr) => {{
+        let recipient: i64 = $recipient;
+        let from: i64 = $from;
+        let status: Option<i64> = $status;
+        let kind: hamlet_core::notification::NotificationKind = $kind;
+        sqlx::query(
+            "DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2 \
+             AND type = $3 AND ($4 IS NULL OR status_id = $4)",
+        )
+        .bind(recipient)
+        .bind(from)
+        .bind(kind.as_str())
+        .bind(status)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 impl Store {
     /// Opens `url`: `sqlite:PATH` (created if missing; WAL, a busy timeout and foreign
     /// keys on) or `postgres://...`.

@@ -1,5 +1,6 @@
 //! What members do with posts: favourites, bookmarks, pins and boosts.
 
+use hamlet_core::notification::NotificationKind;
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
 
@@ -51,7 +52,8 @@ struct ListedRow {
 }
 
 impl Store {
-    /// Marks a post; marking twice changes nothing. Returns whether the mark is new.
+    /// Marks a post; marking twice changes nothing. A new favourite notifies the author.
+    /// Returns whether the mark is new.
     pub async fn mark(
         &self,
         mark: Mark,
@@ -62,14 +64,24 @@ impl Store {
         let done = per_mark!(
             mark,
             |sql| with_db!(self, db => {
-                sqlx::query(sql)
+                let mut tx = db.begin().await?;
+                let done = sqlx::query(sql)
                     .bind(Id::generate(now).as_i64())
                     .bind(account.as_i64())
                     .bind(status.as_i64())
                     .bind(now.as_millis())
-                    .execute(db)
+                    .execute(&mut *tx)
                     .await?
-                    .rows_affected()
+                    .rows_affected();
+                if done > 0 && mark == Mark::Favourite {
+                    let author: i64 = sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
+                        .bind(status.as_i64())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    notify!(tx, author, account.as_i64(), NotificationKind::Favourite, Some(status.as_i64()), now);
+                }
+                tx.commit().await?;
+                done
             }),
             "INSERT INTO favourites (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (account_id, status_id) DO NOTHING",
@@ -81,17 +93,28 @@ impl Store {
         Ok(done > 0)
     }
 
-    /// Removes a mark. Returns whether there was one.
+    /// Removes a mark (and the notification of a favourite). Returns whether there was
+    /// one.
     pub async fn unmark(&self, mark: Mark, account: Id, status: Id) -> Result<bool, StoreError> {
         let done = per_mark!(
             mark,
             |sql| with_db!(self, db => {
-                sqlx::query(sql)
+                let mut tx = db.begin().await?;
+                let done = sqlx::query(sql)
                     .bind(account.as_i64())
                     .bind(status.as_i64())
-                    .execute(db)
+                    .execute(&mut *tx)
                     .await?
-                    .rows_affected()
+                    .rows_affected();
+                if done > 0 && mark == Mark::Favourite {
+                    let author: i64 = sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
+                        .bind(status.as_i64())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    unnotify!(tx, author, account.as_i64(), NotificationKind::Favourite, Some(status.as_i64()));
+                }
+                tx.commit().await?;
+                done
             }),
             "DELETE FROM favourites WHERE account_id = $1 AND status_id = $2",
             "DELETE FROM bookmarks WHERE account_id = $1 AND status_id = $2",
@@ -234,6 +257,12 @@ impl Store {
                     .bind(now.as_millis())
                     .execute(&mut *tx)
                     .await?;
+                    let author: i64 =
+                        sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
+                            .bind(original.as_i64())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    notify!(tx, author, account.as_i64(), NotificationKind::Reblog, Some(original.as_i64()), now);
                     Created::New(id)
                 }
             };
@@ -246,12 +275,22 @@ impl Store {
     /// Undoes `account`'s boost of `original`. Returns whether there was one.
     pub async fn unreblog(&self, account: Id, original: Id) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
-            sqlx::query("DELETE FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
+            let mut tx = db.begin().await?;
+            let done = sqlx::query("DELETE FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
                 .bind(account.as_i64())
                 .bind(original.as_i64())
-                .execute(db)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if done > 0 {
+                let author: i64 = sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
+                    .bind(original.as_i64())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                unnotify!(tx, author, account.as_i64(), NotificationKind::Reblog, Some(original.as_i64()));
+            }
+            tx.commit().await?;
+            done
         });
         Ok(done > 0)
     }

@@ -11,6 +11,7 @@ mod db;
 mod accounts;
 mod error;
 mod interactions;
+mod notifications;
 mod oauth;
 mod relationships;
 pub mod schema;
@@ -21,6 +22,7 @@ pub use accounts::{MemberFilter, NewMember};
 pub use db::{Engine, Store};
 pub use error::{Conflict, StoreError};
 pub use interactions::Mark;
+pub use notifications::{Marker, NotificationFilter};
 pub use oauth::{
     AccessToken, Application, AuthorizationCode, CodeRedemption, NewAccessToken, NewApplication,
     NewAuthorizationCode,

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use hamlet_core::account::Account;
+use hamlet_core::notification::NotificationKind;
 use hamlet_core::{Id, Timestamp};
 
 use crate::accounts::AccountRow;
@@ -115,6 +116,9 @@ impl Store {
                 .bind(now.as_millis())
                 .execute(&mut *tx)
                 .await?;
+                // Asking again refreshes the one notification rather than adding one.
+                unnotify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None);
+                notify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None, now);
                 FollowOutcome::Requested
             } else {
                 sqlx::query(
@@ -130,6 +134,7 @@ impl Store {
                 .bind(now.as_millis())
                 .execute(&mut *tx)
                 .await?;
+                notify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::Follow, None, now);
                 FollowOutcome::Following
             };
             tx.commit().await?;
@@ -152,6 +157,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            unnotify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::Follow, None);
+            unnotify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None);
             tx.commit().await?;
         });
         Ok(())
@@ -190,6 +197,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            unnotify!(tx, target.as_i64(), requester.as_i64(), NotificationKind::FollowRequest, None);
             tx.commit().await?;
             request.is_some()
         });
@@ -203,12 +211,18 @@ impl Store {
         requester: Id,
     ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
-            sqlx::query("DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2")
-                .bind(requester.as_i64())
-                .bind(target.as_i64())
-                .execute(db)
-                .await?
-                .rows_affected()
+            let mut tx = db.begin().await?;
+            let done = sqlx::query(
+                "DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2",
+            )
+            .bind(requester.as_i64())
+            .bind(target.as_i64())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            unnotify!(tx, target.as_i64(), requester.as_i64(), NotificationKind::FollowRequest, None);
+            tx.commit().await?;
+            done
         });
         Ok(done > 0)
     }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use hamlet_core::account::{Account, AccountStats, Language};
 use hamlet_core::audience::Relation;
+use hamlet_core::notification::NotificationKind;
 use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
@@ -259,6 +260,14 @@ impl Store {
                 .bind(account.as_i64())
                 .execute(&mut *tx)
                 .await?;
+                notify!(
+                    tx,
+                    account.as_i64(),
+                    new.account_id.as_i64(),
+                    NotificationKind::Mention,
+                    Some(id.as_i64()),
+                    new.created_at
+                );
             }
             for name in &new.tags {
                 sqlx::query(

@@ -4,6 +4,7 @@
 mod account;
 mod application;
 mod instance;
+mod notification;
 mod relationship;
 mod status;
 mod token;
@@ -11,6 +12,7 @@ mod token;
 pub use account::{Account, CredentialAccount, Role, profile_url};
 pub use application::{Application, CredentialApplication};
 pub use instance::{InstanceFacts, InstanceV1, InstanceV2};
+pub use notification::{Marker, Notification};
 pub use relationship::Relationship;
 pub use status::{Mention, Status, Tag};
 pub use token::Token;

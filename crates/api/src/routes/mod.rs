@@ -5,6 +5,7 @@ pub(crate) mod assets;
 mod health;
 mod instance;
 mod interactions;
+mod notifications;
 mod oauth;
 mod relationships;
 mod setup;
@@ -150,6 +151,17 @@ fn api_routes() -> Router<AppState> {
             get(interactions::reblogged_by),
         )
         .route("/api/v1/favourites", get(interactions::favourites))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route("/api/v1/notifications/{id}", get(notifications::show))
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            post(notifications::dismiss),
+        )
+        .route(
+            "/api/v1/markers",
+            get(notifications::markers).post(notifications::set_markers),
+        )
         .route("/api/v1/bookmarks", get(interactions::bookmarks))
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))

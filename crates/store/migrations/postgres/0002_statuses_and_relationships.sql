@@ -131,3 +131,29 @@ CREATE TABLE status_pins (
 );
 CREATE UNIQUE INDEX status_pins_pair_key ON status_pins (account_id, status_id);
 CREATE INDEX status_pins_status_idx ON status_pins (status_id);
+
+-- Notifications for local members. `status_id` is the post concerned (for a boost or a
+-- favourite, the original); rows go with the post, and with the favourite, boost or
+-- follow that caused them.
+CREATE TABLE notifications (
+    id BIGINT PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    from_account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    type TEXT NOT NULL
+        CHECK (type IN ('mention', 'reblog', 'favourite', 'follow', 'follow_request', 'update')),
+    status_id BIGINT REFERENCES statuses (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX notifications_account_idx ON notifications (account_id, id);
+CREATE INDEX notifications_status_idx ON notifications (status_id);
+CREATE INDEX notifications_from_idx ON notifications (from_account_id);
+
+-- Where a member stopped reading, per timeline (Mastodon's markers).
+CREATE TABLE markers (
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    timeline TEXT NOT NULL CHECK (timeline IN ('home', 'notifications')),
+    last_read_id BIGINT NOT NULL,
+    version BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (account_id, timeline)
+);
