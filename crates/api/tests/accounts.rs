@@ -447,3 +447,49 @@ async fn accounts_count_posts_and_follows() {
     assert_eq!(me["following_count"], 1);
     assert_eq!(me["last_status_at"], Value::Null);
 }
+
+#[tokio::test]
+async fn preferences_reflect_the_members_defaults() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let token = app.token(&alice, "read write").await;
+    app.patch("/api/v1/accounts/update_credentials")
+        .bearer_auth(&token)
+        .json(&json!({"source": {"privacy": "private", "sensitive": true, "language": "fr"}}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = app
+        .get("/api/v1/preferences")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&body, "Preferences");
+    assert_eq!(body["posting:default:visibility"], "private");
+    assert_eq!(body["posting:default:sensitive"], true);
+    assert_eq!(body["posting:default:language"], "fr");
+    let write_only = app.token(&alice, "write").await;
+    assert_error(
+        app.get("/api/v1/preferences")
+            .bearer_auth(&write_only)
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "scopes",
+    )
+    .await;
+    let emojis: Value = app
+        .get("/api/v1/custom_emojis")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(emojis, json!([]));
+}

@@ -437,3 +437,135 @@ async fn context_shows_the_thread_each_reader_may_see() {
         .unwrap();
     assert_eq!(counted["replies_count"], 1);
 }
+
+#[tokio::test]
+async fn edits_keep_history_and_tell_those_who_boosted() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let body = post_ok(
+        &app,
+        &c.alice_token,
+        json!({"status": "first #draft", "visibility": "public"}),
+    )
+    .await;
+    let id = body["id"].as_str().unwrap().to_owned();
+    let history: Value = get(&app, None, &format!("/api/v1/statuses/{id}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        1,
+        "an unedited post has one version"
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/statuses/{id}/reblog"))
+            .bearer_auth(&c.bob_token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let edit = |token: &str, body: Value| {
+        app.client
+            .put(app.url(&format!("/api/v1/statuses/{id}")))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let response = edit(
+        &c.alice_token,
+        json!({"status": "second #final @carol", "spoiler_text": "cw"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let edited: Value = response.json().await.unwrap();
+    assert_conforms(&edited, "Status");
+    assert!(edited["edited_at"].is_string());
+    assert!(edited["content"].as_str().unwrap().contains("second"));
+    assert_eq!(edited["tags"][0]["name"], "final");
+    assert_eq!(edited["sensitive"], true);
+    assert_eq!(edited["visibility"], "public");
+
+    let history: Value = get(&app, None, &format!("/api/v1/statuses/{id}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let versions = history.as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    for version in versions {
+        assert_conforms(version, "StatusEdit");
+    }
+    assert!(versions[0]["content"].as_str().unwrap().contains("first"));
+    assert!(versions[1]["content"].as_str().unwrap().contains("second"));
+    let source: Value = get(
+        &app,
+        Some(&c.alice_token),
+        &format!("/api/v1/statuses/{id}/source"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_conforms(&source, "StatusSource");
+    assert_eq!(source["text"], "second #final @carol");
+    assert_eq!(source["spoiler_text"], "cw");
+    assert_eq!(
+        get(
+            &app,
+            Some(&c.bob_token),
+            &format!("/api/v1/statuses/{id}/source")
+        )
+        .await
+        .status(),
+        404
+    );
+
+    let booster: Vec<Value> = get(
+        &app,
+        Some(&c.bob_token),
+        "/api/v1/notifications?types[]=update",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(booster.len(), 1);
+    assert_eq!(booster[0]["status"]["id"], id.as_str());
+    let mentioned: Vec<Value> = get(
+        &app,
+        Some(&c.carol_token),
+        "/api/v1/notifications?types[]=mention",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(mentioned.len(), 1, "a mention added by an edit notifies");
+
+    assert_error(
+        edit(&c.bob_token, json!({"status": "hijack"}))
+            .await
+            .unwrap(),
+        404,
+        "Record not found",
+    )
+    .await;
+    assert_error(
+        edit(&c.alice_token, json!({"status": ""})).await.unwrap(),
+        422,
+        "blank",
+    )
+    .await;
+    let unchanged: Value = get(&app, None, &format!("/api/v1/statuses/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(unchanged["content"].as_str().unwrap().contains("second"));
+}

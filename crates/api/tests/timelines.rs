@@ -266,3 +266,35 @@ async fn profiles_list_posts_with_filters() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn hashtag_timelines_show_public_posts_with_the_tag() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let a = app.token(&alice, "read write").await;
+    let tagged = post(&app, &a, "about #Rust", "public").await;
+    let _other = post(&app, &a, "about #go", "public").await;
+    let _unlisted = post(&app, &a, "quiet #rust", "unlisted").await;
+    let (ids, _) = timeline(&app, Some(&a), "/api/v1/timelines/tag/rust").await;
+    assert_eq!(ids, vec![tagged.clone()]);
+    let (ids, _) = timeline(&app, Some(&a), "/api/v1/timelines/tag/RUST?local=true").await;
+    assert_eq!(ids, vec![tagged]);
+    let (ids, _) = timeline(&app, Some(&a), "/api/v1/timelines/tag/nothing").await;
+    assert!(ids.is_empty());
+    assert_error(
+        app.get("/api/v1/timelines/tag/rust").send().await.unwrap(),
+        422,
+        "authenticated user",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/timelines/tag/no%20pe")
+            .bearer_auth(&a)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "Record not found",
+    )
+    .await;
+}

@@ -9,6 +9,7 @@
 mod db;
 #[macro_use]
 mod accounts;
+mod edits;
 mod error;
 mod interactions;
 mod notifications;
@@ -20,6 +21,7 @@ mod statuses;
 
 pub use accounts::{MemberFilter, NewMember};
 pub use db::{Engine, Store};
+pub use edits::{StatusEdit, Version};
 pub use error::{Conflict, StoreError};
 pub use interactions::Mark;
 pub use notifications::{Marker, NotificationFilter};

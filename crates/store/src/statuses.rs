@@ -708,11 +708,13 @@ impl Store {
     }
 
     /// Public posts, newest first: all of them, or only local (`Some(true)`) or remote
-    /// (`Some(false)`) ones. Posts by accounts the viewer blocks or mutes are left out.
+    /// (`Some(false)`) ones, optionally only those with a hashtag. Posts by accounts the
+    /// viewer blocks or mutes are left out.
     pub async fn public_timeline(
         &self,
         viewer: Option<Id>,
         local: Option<bool>,
+        tag: Option<&str>,
         page: Page,
         now: Timestamp,
     ) -> Result<Vec<Id>, StoreError> {
@@ -722,7 +724,10 @@ impl Store {
                     "SELECT s.id FROM statuses s \
                      WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL \
                      AND ($3 IS NULL OR s.local = $3) \
-                     AND ($4 IS NULL OR s.id < $4) AND ($5 IS NULL OR s.id > $5) AND ",
+                     AND ($4 IS NULL OR s.id < $4) AND ($5 IS NULL OR s.id > $5) \
+                     AND ($7 IS NULL OR EXISTS (SELECT 1 FROM status_tags st \
+                          JOIN tags t ON t.id = st.tag_id \
+                          WHERE st.status_id = s.id AND lower(t.name) = lower($7))) AND ",
                     visible_to_viewer!(),
                     " AND ",
                     not_hidden_by_viewer!(),
@@ -742,6 +747,7 @@ impl Store {
                 .bind(page.max_id.map(Id::as_i64))
                 .bind(page.lower_bound())
                 .bind(i64::from(page.limit))
+                .bind(tag)
                 .fetch_all(db)
                 .await?
         });

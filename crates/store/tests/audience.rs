@@ -250,14 +250,14 @@ async fn lists_show_what_the_rule_allows_and_page_by_id() {
     // Timelines.
     assert_eq!(
         store
-            .public_timeline(None, Some(true), Page::newest(20), now)
+            .public_timeline(None, Some(true), None, Page::newest(20), now)
             .await
             .unwrap(),
         vec![reply, public]
     );
     assert_eq!(
         store
-            .public_timeline(None, Some(false), Page::newest(20), now)
+            .public_timeline(None, Some(false), None, Page::newest(20), now)
             .await
             .unwrap(),
         Vec::<Id>::new()
@@ -279,7 +279,7 @@ async fn lists_show_what_the_rule_allows_and_page_by_id() {
     );
     assert_eq!(
         store
-            .public_timeline(Some(bob), None, Page::newest(20), now)
+            .public_timeline(Some(bob), None, None, Page::newest(20), now)
             .await
             .unwrap(),
         vec![reply]

@@ -60,3 +60,24 @@ pub struct Status {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
 }
+
+/// Mastodon's `StatusEdit`: one version of a post.
+#[derive(Serialize, Debug, Clone)]
+pub struct StatusEdit {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: String,
+    pub account: Account,
+    pub poll: Option<serde_json::Value>,
+    pub media_attachments: Vec<serde_json::Value>,
+    pub emojis: Vec<serde_json::Value>,
+}
+
+/// Mastodon's `StatusSource`: what the author wrote, for editing.
+#[derive(Serialize, Debug, Clone)]
+pub struct StatusSource {
+    pub id: String,
+    pub text: String,
+    pub spoiler_text: String,
+}

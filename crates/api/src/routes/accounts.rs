@@ -208,3 +208,16 @@ pub async fn lookup(
     let stats = stats_of(&state, account.id).await?;
     Ok(Json(Account::new(&account, &stats, &state.settings)))
 }
+
+/// `GET /api/v1/preferences`: the member's posting defaults, as apps read them.
+pub async fn preferences(auth: Auth) -> ApiResult<Json<serde_json::Value>> {
+    let member = auth.member_with_scope(&["read:accounts"])?;
+    let defaults = &member.user.defaults;
+    Ok(Json(serde_json::json!({
+        "posting:default:visibility": defaults.privacy.as_str(),
+        "posting:default:sensitive": defaults.sensitive,
+        "posting:default:language": defaults.language.as_ref().map(|l| l.as_str()),
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    })))
+}

@@ -51,3 +51,9 @@ pub async fn v1(State(state): State<AppState>) -> ApiResult<Json<InstanceV1>> {
         contact_account,
     })))
 }
+
+/// `GET /api/v1/custom_emojis`: the instance's custom emoji. Hamlet has none yet, so the
+/// list is empty (and apps show only standard emoji).
+pub async fn custom_emojis() -> Json<Vec<serde_json::Value>> {
+    Json(Vec::new())
+}

@@ -53,6 +53,8 @@ fn api_routes() -> Router<AppState> {
         .route("/health", get(health::health))
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
+        .route("/api/v1/custom_emojis", get(instance::custom_emojis))
+        .route("/api/v1/preferences", get(accounts::preferences))
         .route("/api/v1/apps", post(oauth::register_app))
         .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
         .route("/oauth/token", post(oauth::token))
@@ -116,8 +118,12 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/statuses", post(statuses::create))
         .route(
             "/api/v1/statuses/{id}",
-            get(statuses::show).delete(statuses::delete),
+            get(statuses::show)
+                .put(statuses::edit)
+                .delete(statuses::delete),
         )
+        .route("/api/v1/statuses/{id}/history", get(statuses::history))
+        .route("/api/v1/statuses/{id}/source", get(statuses::source))
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         .route(
             "/api/v1/statuses/{id}/favourite",
@@ -165,6 +171,7 @@ fn api_routes() -> Router<AppState> {
         .route("/api/v1/bookmarks", get(interactions::bookmarks))
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
+        .route("/api/v1/timelines/tag/{hashtag}", get(timelines::tag))
 }
 
 async fn not_found() -> ApiError {

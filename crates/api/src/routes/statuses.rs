@@ -192,3 +192,136 @@ pub async fn context(
         descendants: statuses::render_ids(&state, viewer, &descendants).await?,
     }))
 }
+
+#[derive(Deserialize)]
+pub struct EditParams {
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string_list")]
+    media_ids: Option<Vec<String>>,
+    #[serde(default)]
+    poll: Option<serde_json::Value>,
+}
+
+/// `PUT /api/v1/statuses/:id`: a new version of the author's own post.
+pub async fn edit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(params): Params<EditParams>,
+) -> ApiResult<Json<entities::Status>> {
+    let member = auth.member_with_scope(&["write:statuses"])?;
+    if params
+        .media_ids
+        .as_ref()
+        .is_some_and(|ids| ids.iter().any(|id| !id.is_empty()))
+    {
+        return Err(ApiError::Validation(
+            "media attachments are not supported yet".into(),
+        ));
+    }
+    if params.poll.as_ref().is_some_and(|p| !p.is_null()) {
+        return Err(ApiError::Validation("polls are not supported".into()));
+    }
+    let language = params
+        .language
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            Language::parse(l)
+                .map_err(|_| ApiError::Validation("language is not a valid ISO 639 code".into()))
+        })
+        .transpose()?;
+    let status = statuses::edit(
+        &state,
+        member,
+        &id,
+        statuses::Edit {
+            text: params.status.unwrap_or_default(),
+            spoiler_text: params.spoiler_text.unwrap_or_default(),
+            sensitive: params.sensitive,
+            language,
+        },
+    )
+    .await?;
+    let mut rendered = statuses::render(&state, Some(member), &[status]).await?;
+    rendered.pop().map(Json).ok_or(ApiError::NotFound)
+}
+
+/// `GET /api/v1/statuses/:id/history`: every version, oldest first (just the current
+/// one for a post never edited).
+pub async fn history(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<entities::StatusEdit>>> {
+    let viewer = match &auth {
+        Some(auth) => {
+            auth.require_scope(&["read:statuses"])?;
+            auth.member.as_ref()
+        }
+        None => None,
+    };
+    let status = statuses::load_visible(&state, viewer, &id).await?;
+    let author = state
+        .store
+        .account_by_id(status.account_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let stats = state
+        .store
+        .account_stats(&[author.id])
+        .await?
+        .remove(&author.id)
+        .unwrap_or_default();
+    let account = entities::Account::new(&author, &stats, &state.settings);
+    let mut versions = state.store.status_versions(status.id).await?;
+    if versions.is_empty() {
+        versions.push(hamlet_store::Version {
+            text: status.text.clone(),
+            content: status.content.clone(),
+            spoiler_text: status.spoiler_text.clone(),
+            sensitive: status.sensitive,
+            created_at: status.created_at.as_millis(),
+        });
+    }
+    Ok(Json(
+        versions
+            .into_iter()
+            .map(|v| entities::StatusEdit {
+                content: v.content,
+                spoiler_text: v.spoiler_text,
+                sensitive: v.sensitive,
+                created_at: hamlet_core::Timestamp::from_millis(v.created_at).to_api_string(),
+                account: account.clone(),
+                poll: None,
+                media_attachments: Vec::new(),
+                emojis: Vec::new(),
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /api/v1/statuses/:id/source`: the author's own text, for editing.
+pub async fn source(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<entities::StatusSource>> {
+    let member = auth.member_with_scope(&["read:statuses"])?;
+    let status = statuses::load_visible(&state, Some(member), &id).await?;
+    if status.account_id != member.account.id {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(entities::StatusSource {
+        id: status.id.to_string(),
+        text: status.text,
+        spoiler_text: status.spoiler_text,
+    }))
+}

@@ -58,6 +58,34 @@ pub async fn public(
     auth: Option<Auth>,
     Query(params): Query<PublicParams>,
 ) -> ApiResult<Timeline> {
+    public_posts(&state, auth, params, None, "/api/v1/timelines/public").await
+}
+
+/// `GET /api/v1/timelines/tag/:hashtag`: public posts with the hashtag.
+pub async fn tag(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Path(hashtag): Path<String>,
+    Query(params): Query<PublicParams>,
+) -> ApiResult<Timeline> {
+    let name = hashtag.trim_start_matches('#');
+    if name.is_empty()
+        || name.chars().count() > 100
+        || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
+    {
+        return Err(ApiError::NotFound);
+    }
+    let path = format!("/api/v1/timelines/tag/{name}");
+    public_posts(&state, auth, params, Some(name), &path).await
+}
+
+async fn public_posts(
+    state: &AppState,
+    auth: Option<Auth>,
+    params: PublicParams,
+    tag: Option<&str>,
+    path: &str,
+) -> ApiResult<Timeline> {
     let local = match (
         params.local.unwrap_or(false),
         params.remote.unwrap_or(false),
@@ -93,23 +121,23 @@ pub async fn public(
     } else {
         state
             .store
-            .public_timeline(viewer.map(|m| m.account.id), local, page, Timestamp::now())
+            .public_timeline(
+                viewer.map(|m| m.account.id),
+                local,
+                tag,
+                page,
+                Timestamp::now(),
+            )
             .await?
     };
     let mut query = Vec::new();
     if let Some(local) = local {
         query.push((if local { "local" } else { "remote" }, "true".to_owned()));
     }
-    let headers = link_header(
-        &state.settings,
-        "/api/v1/timelines/public",
-        &query,
-        &ids,
-        page.limit,
-    );
+    let headers = link_header(&state.settings, path, &query, &ids, page.limit);
     Ok((
         headers,
-        Json(statuses::render_ids(&state, viewer, &ids).await?),
+        Json(statuses::render_ids(state, viewer, &ids).await?),
     ))
 }
 

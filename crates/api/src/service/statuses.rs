@@ -271,38 +271,14 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
         Some(id) => Some(load_visible(state, Some(author), id).await?),
         None => None,
     };
-    let own_domain = settings.domain().to_ascii_lowercase();
-    let mut resolved = Vec::new();
-    let mut mentioned = Vec::new();
-    for reference in text::extract_mentions(&post.text) {
-        let domain = reference.domain.as_deref().filter(|d| *d != own_domain);
-        if let Some(account) = state
-            .store
-            .account_by_acct(&reference.username, domain)
-            .await?
-        {
-            mentioned.push(account.id);
-            resolved.push(ResolvedMention {
-                reference,
-                profile_url: entities::profile_url(&account, settings),
-            });
-        }
-    }
-    let base = settings.url("");
-    let content = text::render_post(
-        &post.text,
-        &PostContext {
-            mentions: &resolved,
-            tags_base_url: &base,
-        },
-    );
+    let composed = compose(state, &post.text).await?;
     let created = state
         .store
         .insert_status(NewStatus {
             account_id: author.account.id,
             in_reply_to_id: parent.as_ref().map(|p| p.id),
             in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
-            content,
+            content: composed.content,
             spoiler_text: post.spoiler_text.trim().to_owned(),
             sensitive: post.sensitive.unwrap_or(author.user.defaults.sensitive)
                 || !post.spoiler_text.trim().is_empty(),
@@ -310,8 +286,8 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
             language: post
                 .language
                 .or_else(|| author.user.defaults.language.clone()),
-            mentions: mentioned,
-            tags: text::extract_hashtags(&post.text),
+            mentions: composed.mentions,
+            tags: composed.tags,
             idempotency_key: post.idempotency_key,
             created_at: Timestamp::now(),
             text: post.text,
@@ -323,6 +299,92 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
     state
         .store
         .status_by_id(id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// A post's text made ready to store: its HTML, the accounts it mentions, its hashtags.
+struct Composed {
+    content: String,
+    mentions: Vec<Id>,
+    tags: Vec<String>,
+}
+
+/// Resolves the mentions of `text` (known accounts only; remote ones are looked up when
+/// federation arrives) and renders it.
+async fn compose(state: &AppState, text: &str) -> ApiResult<Composed> {
+    let settings = &state.settings;
+    let own_domain = settings.domain().to_ascii_lowercase();
+    let mut resolved = Vec::new();
+    let mut mentions = Vec::new();
+    for reference in text::extract_mentions(text) {
+        let domain = reference.domain.as_deref().filter(|d| *d != own_domain);
+        if let Some(account) = state
+            .store
+            .account_by_acct(&reference.username, domain)
+            .await?
+        {
+            mentions.push(account.id);
+            resolved.push(ResolvedMention {
+                reference,
+                profile_url: entities::profile_url(&account, settings),
+            });
+        }
+    }
+    let base = settings.url("");
+    let content = text::render_post(
+        text,
+        &PostContext {
+            mentions: &resolved,
+            tags_base_url: &base,
+        },
+    );
+    Ok(Composed {
+        content,
+        mentions,
+        tags: text::extract_hashtags(text),
+    })
+}
+
+/// A new version of a post, validated at the edge.
+pub struct Edit {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: Option<bool>,
+    pub language: Option<Language>,
+}
+
+/// Edits the author's own post. Visibility and the thread it belongs to never change.
+pub async fn edit(state: &AppState, author: &Member, id: &str, edit: Edit) -> ApiResult<Status> {
+    let status = load_visible(state, Some(author), id).await?;
+    if status.account_id != author.account.id || status.reblog_of_id.is_some() {
+        return Err(ApiError::NotFound);
+    }
+    status::validate_post(
+        &edit.text,
+        &edit.spoiler_text,
+        state.settings.instance.max_characters as usize,
+    )
+    .map_err(|e| ApiError::Validation(e.to_string()))?;
+    let composed = compose(state, &edit.text).await?;
+    let spoiler_text = edit.spoiler_text.trim().to_owned();
+    state
+        .store
+        .edit_status(hamlet_store::StatusEdit {
+            status_id: status.id,
+            content: composed.content,
+            sensitive: edit.sensitive.unwrap_or(status.sensitive) || !spoiler_text.is_empty(),
+            spoiler_text,
+            language: edit.language.or(status.language.clone()),
+            mentions: composed.mentions,
+            tags: composed.tags,
+            edited_at: Timestamp::now(),
+            text: edit.text,
+        })
+        .await?;
+    state
+        .store
+        .status_by_id(status.id)
         .await?
         .ok_or(ApiError::NotFound)
 }

@@ -157,3 +157,16 @@ CREATE TABLE markers (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (account_id, timeline)
 );
+
+-- Earlier versions of edited posts, oldest first; the first row is the post as first
+-- written, the last the current version.
+CREATE TABLE status_edits (
+    id BIGINT PRIMARY KEY NOT NULL,
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    content TEXT NOT NULL,
+    spoiler_text TEXT NOT NULL,
+    sensitive BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX status_edits_status_idx ON status_edits (status_id, id);
