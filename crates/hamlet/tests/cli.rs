@@ -347,10 +347,16 @@ fn start_server(dir: &Path, db: &TestDb, port: u16) -> (std::process::Child, Opt
     listening_rx
         .recv_timeout(Duration::from_secs(60))
         .expect("the server did not start listening");
-    let link = lines_rx
-        .try_iter()
-        .map(|line| line.trim().to_owned())
-        .find(|line| line.starts_with("http"));
+    // The banner was written before the server listened, but the reader thread may not
+    // have passed it on yet: give it a moment (a server with an admin prints none).
+    let mut link = None;
+    while let Ok(line) = lines_rx.recv_timeout(Duration::from_millis(1500)) {
+        let line = line.trim();
+        if line.starts_with("http") {
+            link = Some(line.to_owned());
+            break;
+        }
+    }
     (child, link)
 }
 
