@@ -39,6 +39,33 @@ pub struct CreateParams {
 /// At most this long an `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY: usize = 256;
 
+/// Media and polls arrive with their own issues; until then a post that carries them is
+/// refused rather than silently posted without them.
+fn refuse_attachments(
+    media_ids: Option<&[String]>,
+    poll: Option<&serde_json::Value>,
+) -> ApiResult<()> {
+    if media_ids.is_some_and(|ids| ids.iter().any(|id| !id.is_empty())) {
+        return Err(ApiError::Validation(
+            "media attachments are not supported yet".into(),
+        ));
+    }
+    if poll.is_some_and(|p| !p.is_null()) {
+        return Err(ApiError::Validation("polls are not supported".into()));
+    }
+    Ok(())
+}
+
+fn parse_language(value: Option<&str>) -> ApiResult<Option<Language>> {
+    value
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            Language::parse(l)
+                .map_err(|_| ApiError::Validation("language is not a valid ISO 639 code".into()))
+        })
+        .transpose()
+}
+
 /// `POST /api/v1/statuses`.
 pub async fn create(
     State(state): State<AppState>,
@@ -47,18 +74,7 @@ pub async fn create(
     Params(params): Params<CreateParams>,
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
-    if params
-        .media_ids
-        .as_ref()
-        .is_some_and(|ids| ids.iter().any(|id| !id.is_empty()))
-    {
-        return Err(ApiError::Validation(
-            "media attachments are not supported yet".into(),
-        ));
-    }
-    if params.poll.as_ref().is_some_and(|p| !p.is_null()) {
-        return Err(ApiError::Validation("polls are not supported".into()));
-    }
+    refuse_attachments(params.media_ids.as_deref(), params.poll.as_ref())?;
     if params.scheduled_at.as_ref().is_some_and(|s| !s.is_empty()) {
         return Err(ApiError::Validation(
             "scheduled posts are not supported".into(),
@@ -73,15 +89,7 @@ pub async fn create(
                 .map_err(|e| ApiError::Validation(format!("visibility {e}")))
         })
         .transpose()?;
-    let language = params
-        .language
-        .as_deref()
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            Language::parse(l)
-                .map_err(|_| ApiError::Validation("language is not a valid ISO 639 code".into()))
-        })
-        .transpose()?;
+    let language = parse_language(params.language.as_deref())?;
     let idempotency_key = match headers.get("idempotency-key") {
         None => None,
         Some(value) => {
@@ -217,27 +225,8 @@ pub async fn edit(
     Params(params): Params<EditParams>,
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
-    if params
-        .media_ids
-        .as_ref()
-        .is_some_and(|ids| ids.iter().any(|id| !id.is_empty()))
-    {
-        return Err(ApiError::Validation(
-            "media attachments are not supported yet".into(),
-        ));
-    }
-    if params.poll.as_ref().is_some_and(|p| !p.is_null()) {
-        return Err(ApiError::Validation("polls are not supported".into()));
-    }
-    let language = params
-        .language
-        .as_deref()
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            Language::parse(l)
-                .map_err(|_| ApiError::Validation("language is not a valid ISO 639 code".into()))
-        })
-        .transpose()?;
+    refuse_attachments(params.media_ids.as_deref(), params.poll.as_ref())?;
+    let language = parse_language(params.language.as_deref())?;
     let status = statuses::edit(
         &state,
         member,
