@@ -8,6 +8,8 @@
 #[macro_use]
 mod db;
 #[macro_use]
+mod audience;
+#[macro_use]
 mod accounts;
 mod edits;
 mod error;
@@ -16,6 +18,7 @@ mod notifications;
 mod oauth;
 mod relationships;
 pub mod schema;
+mod search;
 mod setup;
 mod statuses;
 

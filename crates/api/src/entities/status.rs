@@ -81,3 +81,13 @@ pub struct StatusSource {
     pub text: String,
     pub spoiler_text: String,
 }
+
+/// Mastodon's `Tag` (a hashtag, as search returns it).
+#[derive(Serialize, Debug, Clone)]
+pub struct Hashtag {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    /// Daily use is not recorded (nothing is collected that is not needed).
+    pub history: Vec<serde_json::Value>,
+}

@@ -8,6 +8,7 @@ mod interactions;
 mod notifications;
 mod oauth;
 mod relationships;
+mod search;
 mod setup;
 mod statuses;
 mod timelines;
@@ -72,6 +73,8 @@ fn api_routes() -> Router<AppState> {
             axum::routing::patch(accounts::update_credentials),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route("/api/v1/accounts/search", get(search::accounts))
+        .route("/api/v2/search", get(search::search))
         .route(
             "/api/v1/accounts/relationships",
             get(relationships::relationships),

@@ -1,0 +1,194 @@
+//! Searching accounts, hashtags and posts.
+
+use axum::Json;
+use axum::extract::State;
+use hamlet_core::account::Account;
+use hamlet_core::{Id, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::entities;
+use crate::error::{ApiError, ApiResult};
+use crate::params::{Query, flex};
+use crate::service::statuses;
+
+/// Longest query accepted.
+const MAX_QUERY_CHARS: usize = 200;
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    q: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    r#type: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    following: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    account_id: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    limit: Option<String>,
+    #[serde(default, deserialize_with = "flex::opt_string")]
+    offset: Option<String>,
+}
+
+fn number(name: &str, value: &Option<String>, default: u32, max: u32) -> ApiResult<u32> {
+    match value.as_deref().filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .map(|n| n.clamp(0, i64::from(max)) as u32)
+            .map_err(|_| ApiError::Validation(format!("{name} must be a number"))),
+    }
+}
+
+fn query(params: &SearchParams) -> ApiResult<String> {
+    let q = params.q.as_deref().unwrap_or_default().trim();
+    if q.is_empty() {
+        return Err(ApiError::BadRequest("Missing required parameter: q".into()));
+    }
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::Validation(format!(
+            "q is too long (maximum is {MAX_QUERY_CHARS} characters)"
+        )));
+    }
+    Ok(q.to_owned())
+}
+
+async fn render_accounts(
+    state: &AppState,
+    accounts: &[Account],
+) -> ApiResult<Vec<entities::Account>> {
+    let ids: Vec<Id> = accounts.iter().map(|a| a.id).collect();
+    let stats = state.store.account_stats(&ids).await?;
+    Ok(accounts
+        .iter()
+        .map(|a| {
+            entities::Account::new(
+                a,
+                &stats.get(&a.id).copied().unwrap_or_default(),
+                &state.settings,
+            )
+        })
+        .collect())
+}
+
+/// `GET /api/v1/accounts/search`.
+pub async fn accounts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(params): Query<SearchParams>,
+) -> ApiResult<Json<Vec<entities::Account>>> {
+    let member = auth.member_with_scope(&["read:accounts"])?;
+    let q = query(&params)?;
+    let limit = number("limit", &params.limit, 40, 80)?.max(1);
+    let offset = number("offset", &params.offset, 0, 10_000)?;
+    let following = params
+        .following
+        .unwrap_or(false)
+        .then_some(member.account.id);
+    let found = state
+        .store
+        .search_accounts(username_part(&q), following, limit, offset)
+        .await?;
+    Ok(Json(render_accounts(&state, &found).await?))
+}
+
+/// `@alice@example.com` searches for `alice`: remote accounts are found by username
+/// among those already known (looking them up elsewhere arrives with federation).
+fn username_part(q: &str) -> &str {
+    let q = q.trim_start_matches('@');
+    q.split('@').next().unwrap_or(q)
+}
+
+#[derive(Serialize)]
+pub struct Results {
+    accounts: Vec<entities::Account>,
+    statuses: Vec<entities::Status>,
+    hashtags: Vec<entities::Hashtag>,
+}
+
+/// `GET /api/v2/search`. Anonymous visitors may search accounts and hashtags; posts are
+/// searched for signed-in members only, among those they may see.
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    Query(params): Query<SearchParams>,
+) -> ApiResult<Json<Results>> {
+    let member = match &auth {
+        Some(auth) => Some(auth.member_with_scope(&["read:search"])?),
+        None => None,
+    };
+    let q = query(&params)?;
+    let kind = params.r#type.as_deref().filter(|t| !t.is_empty());
+    if let Some(kind) = kind
+        && !matches!(kind, "accounts" | "hashtags" | "statuses")
+    {
+        return Err(ApiError::Validation(
+            "type must be accounts, hashtags or statuses".into(),
+        ));
+    }
+    let wants = |k: &str| kind.is_none_or(|kind| kind == k);
+    let limit = number("limit", &params.limit, 20, 40)?.max(1);
+    let offset = number("offset", &params.offset, 0, 10_000)?;
+    if offset > 0 && member.is_none() {
+        return Err(ApiError::UserRequired);
+    }
+    let mut results = Results {
+        accounts: Vec::new(),
+        statuses: Vec::new(),
+        hashtags: Vec::new(),
+    };
+    if wants("accounts") {
+        let following = match (params.following.unwrap_or(false), member) {
+            (true, Some(member)) => Some(member.account.id),
+            _ => None,
+        };
+        let found = state
+            .store
+            .search_accounts(username_part(&q), following, limit, offset)
+            .await?;
+        results.accounts = render_accounts(&state, &found).await?;
+    }
+    if wants("hashtags") {
+        let name = q.trim_start_matches('#');
+        results.hashtags = state
+            .store
+            .search_tags(name, limit, offset)
+            .await?
+            .into_iter()
+            .map(|(id, name)| entities::Hashtag {
+                id: id.to_string(),
+                url: state
+                    .settings
+                    .url(&format!("/tags/{}", name.to_lowercase())),
+                name: name.to_lowercase(),
+                history: Vec::new(),
+            })
+            .collect();
+    }
+    if wants("statuses")
+        && let Some(member) = member
+    {
+        let by_account = match params.account_id.as_deref().filter(|a| !a.is_empty()) {
+            Some(id) => Some(
+                id.parse::<Id>()
+                    .map_err(|_| ApiError::Validation("account_id must be an account id".into()))?,
+            ),
+            None => None,
+        };
+        let ids = state
+            .store
+            .search_statuses(
+                member.account.id,
+                &q,
+                by_account,
+                limit,
+                offset,
+                Timestamp::now(),
+            )
+            .await?;
+        results.statuses = statuses::render_ids(&state, Some(member), &ids).await?;
+    }
+    Ok(Json(results))
+}
