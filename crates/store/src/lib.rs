@@ -11,6 +11,7 @@ mod db;
 mod audience;
 #[macro_use]
 mod accounts;
+mod conversations;
 mod edits;
 mod error;
 mod interactions;
@@ -23,6 +24,7 @@ mod setup;
 mod statuses;
 
 pub use accounts::{MemberFilter, NewMember};
+pub use conversations::Conversation;
 pub use db::{Engine, Store};
 pub use edits::{StatusEdit, Version};
 pub use error::{Conflict, StoreError};

@@ -203,10 +203,27 @@ impl Store {
                     return Ok(Created::Existing(Id::from_i64(existing)));
                 }
             }
+            // A direct message joins its parent's conversation, or starts one named
+            // after itself.
+            let conversation = if new.visibility == Visibility::Direct {
+                let parent: Option<Option<i64>> = match new.in_reply_to_id {
+                    Some(parent) => sqlx::query_scalar(
+                        "SELECT conversation_id FROM statuses WHERE id = $1",
+                    )
+                    .bind(parent.as_i64())
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                    None => None,
+                };
+                Some(parent.flatten().unwrap_or(id.as_i64()))
+            } else {
+                None
+            };
             sqlx::query(
                 "INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, \
-                 text, content, spoiler_text, sensitive, visibility, language, local, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11)",
+                 text, content, spoiler_text, sensitive, visibility, language, local, created_at, \
+                 conversation_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12)",
             )
             .bind(id.as_i64())
             .bind(new.account_id.as_i64())
@@ -219,8 +236,26 @@ impl Store {
             .bind(new.visibility.as_str())
             .bind(new.language.as_ref().map(|l| l.as_str()))
             .bind(new.created_at.as_millis())
+            .bind(conversation)
             .execute(&mut *tx)
             .await?;
+            if let Some(conversation) = conversation {
+                for participant in std::iter::once(&new.account_id).chain(new.mentions.iter()) {
+                    sqlx::query(
+                        "INSERT INTO account_conversations (account_id, conversation_id, \
+                         last_status_id, unread) \
+                         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $1) \
+                         ON CONFLICT (account_id, conversation_id) \
+                         DO UPDATE SET last_status_id = $3, unread = $4",
+                    )
+                    .bind(participant.as_i64())
+                    .bind(conversation)
+                    .bind(id.as_i64())
+                    .bind(*participant != new.account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
             for account in &new.mentions {
                 sqlx::query(
                     "INSERT INTO mentions (status_id, account_id) VALUES ($1, $2) \

@@ -14,5 +14,5 @@ pub use application::{Application, CredentialApplication};
 pub use instance::{InstanceFacts, InstanceV1, InstanceV2};
 pub use notification::{Marker, Notification};
 pub use relationship::Relationship;
-pub use status::{Hashtag, Mention, Status, StatusEdit, StatusSource, Tag};
+pub use status::{Conversation, Hashtag, Mention, Status, StatusEdit, StatusSource, Tag};
 pub use token::Token;

@@ -91,3 +91,12 @@ pub struct Hashtag {
     /// Daily use is not recorded (nothing is collected that is not needed).
     pub history: Vec<serde_json::Value>,
 }
+
+/// Mastodon's `Conversation`: a direct-message thread as one member sees it.
+#[derive(Serialize, Debug, Clone)]
+pub struct Conversation {
+    pub id: String,
+    pub unread: bool,
+    pub accounts: Vec<Account>,
+    pub last_status: Option<Status>,
+}

@@ -2,6 +2,7 @@
 
 mod accounts;
 pub(crate) mod assets;
+mod conversations;
 mod health;
 mod instance;
 mod interactions;
@@ -160,6 +161,12 @@ fn api_routes() -> Router<AppState> {
             get(interactions::reblogged_by),
         )
         .route("/api/v1/favourites", get(interactions::favourites))
+        .route("/api/v1/conversations", get(conversations::list))
+        .route(
+            "/api/v1/conversations/{id}",
+            axum::routing::delete(conversations::remove),
+        )
+        .route("/api/v1/conversations/{id}/read", post(conversations::read))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
         .route("/api/v1/notifications/{id}", get(notifications::show))

@@ -14,6 +14,8 @@ CREATE TABLE statuses (
     visibility TEXT NOT NULL CHECK (visibility IN ('public', 'unlisted', 'private', 'direct')),
     language TEXT,
     local BOOLEAN NOT NULL,
+    -- Direct messages: the first post of their thread, which names the conversation.
+    conversation_id BIGINT,
     created_at BIGINT NOT NULL,
     edited_at BIGINT
 );
@@ -170,3 +172,13 @@ CREATE TABLE status_edits (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX status_edits_status_idx ON status_edits (status_id, id);
+
+-- Each member's view of their direct-message conversations.
+CREATE TABLE account_conversations (
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    conversation_id BIGINT NOT NULL,
+    last_status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE,
+    unread BOOLEAN NOT NULL,
+    PRIMARY KEY (account_id, conversation_id)
+);
+CREATE INDEX account_conversations_last_idx ON account_conversations (account_id, last_status_id);
