@@ -410,3 +410,43 @@ async fn relationship_actions_check_target_and_scope() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn credentials_count_pending_follow_requests() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    app.patch("/api/v1/accounts/update_credentials")
+        .bearer_auth(&p.b)
+        .json(&json!({"locked": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pending_requests(&app, &p.b).await, 0);
+    relation(
+        &app,
+        &p.a,
+        &format!("/api/v1/accounts/{}/follow", p.bob.id()),
+    )
+    .await;
+    assert_eq!(pending_requests(&app, &p.b).await, 1);
+    relation(
+        &app,
+        &p.b,
+        &format!("/api/v1/follow_requests/{}/authorize", p.alice.id()),
+    )
+    .await;
+    assert_eq!(pending_requests(&app, &p.b).await, 0);
+}
+
+async fn pending_requests(app: &TestApp, token: &str) -> Value {
+    let me: Value = app
+        .get("/api/v1/accounts/verify_credentials")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["source"]["follow_requests_count"].clone()
+}

@@ -227,6 +227,17 @@ impl Store {
         Ok(done > 0)
     }
 
+    /// How many accounts are waiting for `account` to answer their follow request.
+    pub async fn count_follow_requests(&self, account: Id) -> Result<u64, StoreError> {
+        let count: i64 = with_db!(self, db => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM follow_requests WHERE target_account_id = $1")
+                .bind(account.as_i64())
+                .fetch_one(db)
+                .await?
+        });
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Removes `blocker`'s block on `target`.
     pub async fn unblock(&self, blocker: Id, target: Id) -> Result<(), StoreError> {
         with_db!(self, db => {

@@ -194,7 +194,12 @@ impl Role {
 }
 
 impl CredentialAccount {
-    pub fn new(member: &Member, stats: &AccountStats, settings: &Settings) -> CredentialAccount {
+    pub fn new(
+        member: &Member,
+        stats: &AccountStats,
+        follow_requests: u64,
+        settings: &Settings,
+    ) -> CredentialAccount {
         let account = &member.account;
         let defaults = &member.user.defaults;
         CredentialAccount {
@@ -213,7 +218,7 @@ impl CredentialAccount {
                         verified_at: None,
                     })
                     .collect(),
-                follow_requests_count: 0,
+                follow_requests_count: follow_requests,
                 indexable: account.indexable,
                 discoverable: Some(account.discoverable),
                 hide_collections: Some(false),

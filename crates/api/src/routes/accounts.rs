@@ -1,6 +1,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use hamlet_core::account::{self as rules, AccountStats, Language, ProfileField, ProfileUpdate};
+use hamlet_core::account::{
+    self as rules, AccountStats, Language, Member, ProfileField, ProfileUpdate,
+};
 use hamlet_core::{Id, Timestamp};
 use serde::Deserialize;
 
@@ -19,18 +21,28 @@ async fn stats_of(state: &AppState, id: Id) -> ApiResult<AccountStats> {
         .unwrap_or_default())
 }
 
+/// The member's own account, with its figures and pending follow requests.
+async fn credential_account(
+    state: &AppState,
+    member: &Member,
+) -> ApiResult<Json<CredentialAccount>> {
+    let stats = stats_of(state, member.account.id).await?;
+    let requests = state.store.count_follow_requests(member.account.id).await?;
+    Ok(Json(CredentialAccount::new(
+        member,
+        &stats,
+        requests,
+        &state.settings,
+    )))
+}
+
 /// `GET /api/v1/accounts/verify_credentials`.
 pub async fn verify_credentials(
     State(state): State<AppState>,
     auth: Auth,
 ) -> ApiResult<Json<CredentialAccount>> {
     let member = auth.member_with_scope(&["profile", "read:accounts"])?;
-    let stats = stats_of(&state, member.account.id).await?;
-    Ok(Json(CredentialAccount::new(
-        member,
-        &stats,
-        &state.settings,
-    )))
+    credential_account(&state, member).await
 }
 
 #[derive(Deserialize)]
@@ -149,12 +161,7 @@ pub async fn update_credentials(
         .member_by_id(member.account.id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let stats = stats_of(&state, member.account.id).await?;
-    Ok(Json(CredentialAccount::new(
-        &member,
-        &stats,
-        &state.settings,
-    )))
+    credential_account(&state, &member).await
 }
 
 /// `GET /api/v1/accounts/:id`. Public, like Mastodon; a token, if sent, must be valid.
