@@ -39,6 +39,21 @@ impl Auth {
     }
 }
 
+/// The signed-in member behind an optional token, if any, after checking that the token
+/// grants one of `scopes`. Endpoints readable without signing in use this.
+pub fn optional_member<'a>(
+    auth: &'a Option<Auth>,
+    scopes: &[&str],
+) -> Result<Option<&'a Member>, ApiError> {
+    match auth {
+        Some(auth) => {
+            auth.require_scope(scopes)?;
+            Ok(auth.member.as_ref())
+        }
+        None => Ok(None),
+    }
+}
+
 fn bearer_token(parts: &Parts) -> Result<Option<&str>, ApiError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);

@@ -12,21 +12,12 @@ use hamlet_store::{Created, Mark};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::{Auth, optional_member};
 use crate::entities;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{PageParams, link_header};
 use crate::params::{Params, Query, flex};
 use crate::service::statuses;
-
-async fn rendered(
-    state: &AppState,
-    member: &Member,
-    status: Status,
-) -> ApiResult<Json<entities::Status>> {
-    let mut list = statuses::render(state, Some(member), &[status]).await?;
-    list.pop().map(Json).ok_or(ApiError::NotFound)
-}
 
 /// A boost stands for the post it boosts: marks apply to the original.
 async fn target(state: &AppState, member: &Member, id: &str) -> ApiResult<Status> {
@@ -83,7 +74,9 @@ async fn set_mark(
     } else {
         state.store.unmark(mark, me, status.id).await?;
     }
-    rendered(&state, member, status).await
+    Ok(Json(
+        statuses::render_one(&state, Some(member), status).await?,
+    ))
 }
 
 macro_rules! mark_handler {
@@ -155,7 +148,9 @@ pub async fn reblog(
         .status_by_id(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    rendered(&state, member, boost).await
+    Ok(Json(
+        statuses::render_one(&state, Some(member), boost).await?,
+    ))
 }
 
 /// `POST /api/v1/statuses/:id/unreblog`: answers with the original.
@@ -167,7 +162,9 @@ pub async fn unreblog(
     let member = auth.member_with_scope(&["write:statuses"])?;
     let original = target(&state, member, &id).await?;
     state.store.unreblog(member.account.id, original.id).await?;
-    rendered(&state, member, original).await
+    Ok(Json(
+        statuses::render_one(&state, Some(member), original).await?,
+    ))
 }
 
 type AccountList = (HeaderMap, Json<Vec<entities::Account>>);
@@ -179,13 +176,7 @@ async fn who(
     mark: Option<Mark>,
     paging: PageParams,
 ) -> ApiResult<AccountList> {
-    let viewer = match &auth {
-        Some(auth) => {
-            auth.require_scope(&["read:accounts"])?;
-            auth.member.as_ref()
-        }
-        None => None,
-    };
+    let viewer = optional_member(&auth, &["read:accounts"])?;
     let status = statuses::load_visible(&state, viewer, &id).await?;
     let page = paging.page()?;
     let listed = state.store.who_marked(mark, status.id, page).await?;

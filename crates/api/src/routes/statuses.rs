@@ -5,7 +5,7 @@ use hamlet_core::account::Language;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::{Auth, optional_member};
 use crate::entities;
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, flex};
@@ -118,8 +118,9 @@ pub async fn create(
         },
     )
     .await?;
-    let mut rendered = statuses::render(&state, Some(member), &[status]).await?;
-    rendered.pop().map(Json).ok_or(ApiError::NotFound)
+    Ok(Json(
+        statuses::render_one(&state, Some(member), status).await?,
+    ))
 }
 
 /// `GET /api/v1/statuses/:id`: 404 for a post the viewer may not see, as for none.
@@ -128,16 +129,9 @@ pub async fn show(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Status>> {
-    let viewer = match &auth {
-        Some(auth) => {
-            auth.require_scope(&["read:statuses"])?;
-            auth.member.as_ref()
-        }
-        None => None,
-    };
+    let viewer = optional_member(&auth, &["read:statuses"])?;
     let status = statuses::load_visible(&state, viewer, &id).await?;
-    let mut rendered = statuses::render(&state, viewer, &[status]).await?;
-    rendered.pop().map(Json).ok_or(ApiError::NotFound)
+    Ok(Json(statuses::render_one(&state, viewer, status).await?))
 }
 
 /// `DELETE /api/v1/statuses/:id`: the author's own posts only; answers with the post
@@ -173,13 +167,7 @@ pub async fn context(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Context>> {
-    let viewer = match &auth {
-        Some(auth) => {
-            auth.require_scope(&["read:statuses"])?;
-            auth.member.as_ref()
-        }
-        None => None,
-    };
+    let viewer = optional_member(&auth, &["read:statuses"])?;
     let status = statuses::load_visible(&state, viewer, &id).await?;
     let viewer_id = viewer.map(|m| m.account.id);
     let ancestors = state
@@ -239,8 +227,9 @@ pub async fn edit(
         },
     )
     .await?;
-    let mut rendered = statuses::render(&state, Some(member), &[status]).await?;
-    rendered.pop().map(Json).ok_or(ApiError::NotFound)
+    Ok(Json(
+        statuses::render_one(&state, Some(member), status).await?,
+    ))
 }
 
 /// `GET /api/v1/statuses/:id/history`: every version, oldest first (just the current
@@ -250,13 +239,7 @@ pub async fn history(
     auth: Option<Auth>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<entities::StatusEdit>>> {
-    let viewer = match &auth {
-        Some(auth) => {
-            auth.require_scope(&["read:statuses"])?;
-            auth.member.as_ref()
-        }
-        None => None,
-    };
+    let viewer = optional_member(&auth, &["read:statuses"])?;
     let status = statuses::load_visible(&state, viewer, &id).await?;
     let author = state
         .store

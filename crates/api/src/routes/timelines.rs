@@ -6,7 +6,7 @@ use hamlet_store::AccountStatusFilter;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::{Auth, optional_member};
 use crate::entities;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{PageParams, link_header};
@@ -164,13 +164,7 @@ pub async fn account_statuses(
     Path(id): Path<String>,
     Query(params): Query<AccountStatusesParams>,
 ) -> ApiResult<Timeline> {
-    let viewer = match &auth {
-        Some(auth) => {
-            auth.require_scope(&["read:statuses"])?;
-            auth.member.as_ref()
-        }
-        None => None,
-    };
+    let viewer = optional_member(&auth, &["read:statuses"])?;
     let id: hamlet_core::Id = id.parse().map_err(|_| ApiError::NotFound)?;
     let account = state
         .store

@@ -82,6 +82,18 @@ pub async fn render_ids(
     render(state, viewer, &statuses).await
 }
 
+/// Renders one post (already checked against the audience rule).
+pub async fn render_one(
+    state: &AppState,
+    viewer: Option<&Member>,
+    status: Status,
+) -> ApiResult<entities::Status> {
+    render(state, viewer, std::slice::from_ref(&status))
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound)
+}
+
 /// Renders posts (already checked against the audience rule) as Mastodon entities.
 /// Boosts whose original the viewer may not see are left out.
 pub async fn render(
