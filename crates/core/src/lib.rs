@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audience;
+pub mod filter;
 pub mod id;
 pub mod keys;
 pub mod limits;

@@ -14,6 +14,7 @@ mod accounts;
 mod conversations;
 mod edits;
 mod error;
+mod filters;
 mod interactions;
 mod notifications;
 mod oauth;
@@ -28,6 +29,7 @@ pub use conversations::Conversation;
 pub use db::{Engine, Store};
 pub use edits::{StatusEdit, Version};
 pub use error::{Conflict, StoreError};
+pub use filters::{FilterUpdate, KeywordChange, NewFilter};
 pub use interactions::Mark;
 pub use notifications::{Marker, NotificationFilter};
 pub use oauth::{

@@ -3,6 +3,7 @@
 
 mod account;
 mod application;
+mod filter;
 mod instance;
 mod notification;
 mod relationship;
@@ -11,6 +12,7 @@ mod token;
 
 pub use account::{Account, CredentialAccount, Role, profile_url};
 pub use application::{Application, CredentialApplication};
+pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus};
 pub use instance::{InstanceFacts, InstanceV1, InstanceV2};
 pub use notification::{Marker, Notification};
 pub use relationship::Relationship;

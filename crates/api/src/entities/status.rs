@@ -59,6 +59,9 @@ pub struct Status {
     pub bookmarked: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
+    /// The member's filters this post matched, where filters apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered: Option<Vec<crate::entities::FilterResult>>,
 }
 
 /// Mastodon's `StatusEdit`: one version of a post.

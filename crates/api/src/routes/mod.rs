@@ -3,6 +3,7 @@
 mod accounts;
 pub(crate) mod assets;
 mod conversations;
+mod filters;
 mod health;
 mod instance;
 mod interactions;
@@ -161,6 +162,31 @@ fn api_routes() -> Router<AppState> {
             get(interactions::reblogged_by),
         )
         .route("/api/v1/favourites", get(interactions::favourites))
+        .route("/api/v2/filters", get(filters::list).post(filters::create))
+        .route(
+            "/api/v2/filters/{id}",
+            get(filters::show)
+                .put(filters::update)
+                .delete(filters::delete),
+        )
+        .route(
+            "/api/v2/filters/{id}/keywords",
+            get(filters::keywords).post(filters::add_keyword),
+        )
+        .route(
+            "/api/v2/filter_keywords/{id}",
+            get(filters::show_keyword)
+                .put(filters::update_keyword)
+                .delete(filters::delete_keyword),
+        )
+        .route(
+            "/api/v2/filters/{id}/statuses",
+            get(filters::filtered_statuses).post(filters::add_status),
+        )
+        .route(
+            "/api/v2/filter_statuses/{id}",
+            get(filters::show_status).delete(filters::delete_status),
+        )
         .route("/api/v1/conversations", get(conversations::list))
         .route(
             "/api/v1/conversations/{id}",

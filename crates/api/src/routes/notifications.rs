@@ -40,7 +40,13 @@ async fn render(
         })
         .collect();
     let status_ids: Vec<Id> = notifications.iter().filter_map(|n| n.status_id).collect();
-    let rendered = statuses::render_ids(state, Some(member), &status_ids).await?;
+    let rendered = statuses::render_ids_in(
+        state,
+        Some(member),
+        &status_ids,
+        Some(hamlet_core::filter::FilterContext::Notifications),
+    )
+    .await?;
     let by_id: HashMap<String, entities::Status> =
         rendered.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut out = Vec::with_capacity(notifications.len());

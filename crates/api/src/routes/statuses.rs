@@ -183,9 +183,10 @@ pub async fn context(
             hamlet_core::Timestamp::now(),
         )
         .await?;
+    let thread = Some(hamlet_core::filter::FilterContext::Thread);
     Ok(Json(Context {
-        ancestors: statuses::render_ids(&state, viewer, &ancestors).await?,
-        descendants: statuses::render_ids(&state, viewer, &descendants).await?,
+        ancestors: statuses::render_ids_in(&state, viewer, &ancestors, thread).await?,
+        descendants: statuses::render_ids_in(&state, viewer, &descendants, thread).await?,
     }))
 }
 

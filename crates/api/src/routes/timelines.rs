@@ -2,6 +2,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use hamlet_core::Timestamp;
+use hamlet_core::filter::FilterContext;
 use hamlet_store::AccountStatusFilter;
 use serde::Deserialize;
 
@@ -36,7 +37,7 @@ pub async fn home(
     );
     Ok((
         headers,
-        Json(statuses::render_ids(&state, Some(member), &ids).await?),
+        Json(statuses::render_ids_in(&state, Some(member), &ids, Some(FilterContext::Home)).await?),
     ))
 }
 
@@ -137,7 +138,7 @@ async fn public_posts(
     let headers = link_header(&state.settings, path, &query, &ids, page.limit);
     Ok((
         headers,
-        Json(statuses::render_ids(state, viewer, &ids).await?),
+        Json(statuses::render_ids_in(state, viewer, &ids, Some(FilterContext::Public)).await?),
     ))
 }
 
@@ -202,6 +203,6 @@ pub async fn account_statuses(
     let headers = link_header(&state.settings, &path, &[], &ids, page.limit);
     Ok((
         headers,
-        Json(statuses::render_ids(&state, viewer, &ids).await?),
+        Json(statuses::render_ids_in(&state, viewer, &ids, Some(FilterContext::Account)).await?),
     ))
 }

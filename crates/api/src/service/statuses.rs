@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use hamlet_core::account::{Account, AccountStats, Language, Member};
 use hamlet_core::audience::{self, Viewer};
+use hamlet_core::filter::{Filter, FilterAction, FilterContext, readable_text};
 use hamlet_core::status::{self, Status};
 use hamlet_core::text::{self, PostContext, ResolvedMention};
 use hamlet_core::visibility::Visibility;
@@ -77,9 +78,68 @@ pub async fn render_ids(
     viewer: Option<&Member>,
     ids: &[Id],
 ) -> ApiResult<Vec<entities::Status>> {
+    render_ids_in(state, viewer, ids, None).await
+}
+
+/// Like [`render_ids`], in a place where the member's filters apply: posts matching a
+/// `hide` filter are left out, others carry `filtered`.
+pub async fn render_ids_in(
+    state: &AppState,
+    viewer: Option<&Member>,
+    ids: &[Id],
+    context: Option<FilterContext>,
+) -> ApiResult<Vec<entities::Status>> {
     let statuses = state.store.statuses_by_ids(ids).await?;
     let statuses = visible(state, viewer, statuses).await?;
-    render(state, viewer, &statuses).await
+    let rendered = render(state, viewer, &statuses).await?;
+    match (viewer, context) {
+        (Some(member), Some(context)) => apply_filters(state, member, context, rendered).await,
+        _ => Ok(rendered),
+    }
+}
+
+/// Applies the member's active filters for `context` to rendered posts (a boost is
+/// judged by the post it boosts).
+pub async fn apply_filters(
+    state: &AppState,
+    member: &Member,
+    context: FilterContext,
+    rendered: Vec<entities::Status>,
+) -> ApiResult<Vec<entities::Status>> {
+    let now = Timestamp::now();
+    let filters: Vec<Filter> = state
+        .store
+        .filters(member.account.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.is_active(now) && f.contexts.contains(&context))
+        .collect();
+    let mut kept = Vec::with_capacity(rendered.len());
+    for mut status in rendered {
+        let judged = status.reblog.as_deref().unwrap_or(&status);
+        let Ok(judged_id) = judged.id.parse::<Id>() else {
+            continue;
+        };
+        let text = format!("{} {}", judged.spoiler_text, readable_text(&judged.content));
+        let mut results = Vec::new();
+        let mut hide = false;
+        for filter in &filters {
+            if let Some(matched) = filter.matches(judged_id, &text) {
+                hide |= filter.action == FilterAction::Hide;
+                results.push(entities::FilterResult {
+                    filter: entities::Filter::new(filter),
+                    keyword_matches: (!matched.keywords.is_empty()).then_some(matched.keywords),
+                    status_matches: matched.status.then(|| vec![judged_id.to_string()]),
+                });
+            }
+        }
+        if hide {
+            continue;
+        }
+        status.filtered = Some(results);
+        kept.push(status);
+    }
+    Ok(kept)
 }
 
 /// Renders one post (already checked against the audience rule).
@@ -254,6 +314,7 @@ impl RenderContext<'_> {
             muted: signed_in.then_some(false),
             bookmarked: signed_in.then(|| self.bookmarked.contains(&status.id)),
             pinned: signed_in.then(|| self.pinned.contains(&status.id)),
+            filtered: None,
         })
     }
 }

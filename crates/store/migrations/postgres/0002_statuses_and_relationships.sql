@@ -182,3 +182,32 @@ CREATE TABLE account_conversations (
     PRIMARY KEY (account_id, conversation_id)
 );
 CREATE INDEX account_conversations_last_idx ON account_conversations (account_id, last_status_id);
+
+-- A member's keyword and post filters (Mastodon's filters v2). `context` is a
+-- comma-separated list of home, notifications, public, thread, account.
+CREATE TABLE filters (
+    id BIGINT PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    context TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('warn', 'hide', 'blur')),
+    expires_at BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX filters_account_idx ON filters (account_id);
+
+CREATE TABLE filter_keywords (
+    id BIGINT PRIMARY KEY NOT NULL,
+    filter_id BIGINT NOT NULL REFERENCES filters (id) ON DELETE CASCADE,
+    keyword TEXT NOT NULL,
+    whole_word BOOLEAN NOT NULL
+);
+CREATE INDEX filter_keywords_filter_idx ON filter_keywords (filter_id);
+
+CREATE TABLE filter_statuses (
+    id BIGINT PRIMARY KEY NOT NULL,
+    filter_id BIGINT NOT NULL REFERENCES filters (id) ON DELETE CASCADE,
+    status_id BIGINT NOT NULL REFERENCES statuses (id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX filter_statuses_pair_key ON filter_statuses (filter_id, status_id);
+CREATE INDEX filter_statuses_status_idx ON filter_statuses (status_id);
