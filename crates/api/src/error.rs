@@ -46,6 +46,10 @@ struct ErrorBody<'a> {
     error: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_description: Option<&'a str>,
+    /// Mastodon's validation errors carry per-field details; Hamlet's messages name the
+    /// field in `error`, so the map is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl ApiError {
@@ -99,6 +103,7 @@ impl IntoResponse for ApiError {
             } => ErrorBody {
                 error,
                 error_description: Some(description),
+                details: None,
             },
             ApiError::Internal(detail) => {
                 // The detail is for the operator's log, not for the client.
@@ -106,6 +111,7 @@ impl IntoResponse for ApiError {
                 ErrorBody {
                     error: "Internal server error",
                     error_description: None,
+                    details: None,
                 }
             }
             other => {
@@ -113,6 +119,7 @@ impl IntoResponse for ApiError {
                 ErrorBody {
                     error: &message,
                     error_description: None,
+                    details: matches!(other, ApiError::Validation(_)).then(serde_json::Map::new),
                 }
             }
         };

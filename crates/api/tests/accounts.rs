@@ -281,6 +281,16 @@ async fn invalid_profile_updates_are_refused_and_change_nothing() {
         .unwrap();
     assert_error(response, 413, "too large").await;
 
+    let response = app
+        .patch("/api/v1/accounts/update_credentials")
+        .bearer_auth(&token)
+        .json(&json!({"note": "x".repeat(501)}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_conforms(&body, "ValidationError");
+
     let member = app
         .store
         .member_by_id(alice.member.account.id)
