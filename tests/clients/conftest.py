@@ -13,6 +13,7 @@ Environment:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -227,14 +228,30 @@ class HamletServer:
         return api
 
 
-@pytest.fixture(scope="session")
-def server(request, tmp_path_factory):
+def start_server(
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    pg_schema: str | None = None,
+) -> HamletServer:
+    """Starts `hamlet serve` in `workdir` on a free loopback port and waits until healthy.
+
+    On PostgreSQL, `pg_schema` gives this server a schema of its own in the suite's
+    database (created here), so that two servers of one run never see each other's rows.
+    """
     binary = hamlet_binary()
-    workdir = tmp_path_factory.mktemp("hamlet")
     # The server's environment: ours, without any HAMLET_* variable of the caller's
     # (a developer's HAMLET_DATABASE_URL must not point the test at a real database).
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("HAMLET_")}
     database_url = os.environ.get("HAMLET_CLIENTS_DATABASE_URL", "").strip()
+    if database_url and pg_schema:
+        subprocess.run(
+            ["psql", database_url, "-v", "ON_ERROR_STOP=1", "-qc",
+             f"CREATE SCHEMA IF NOT EXISTS {pg_schema}"],
+            check=True,
+            timeout=60,
+        )
+        separator = "&" if "?" in database_url else "?"
+        database_url += f"{separator}options=-c%20search_path%3D{pg_schema}"
     attempts = 3
     for attempt in range(1, attempts + 1):
         port = free_port()
@@ -252,31 +269,52 @@ def server(request, tmp_path_factory):
                 "HAMLET_LIMITS_APP_REGISTRATIONS": "10000",
             }
         )
+        env.update(extra_env or {})
         if database_url:
             env["HAMLET_DATABASE_URL"] = database_url
         instance = HamletServer(binary, workdir, env, port)
         try:
             instance.start()
-            break
+            return instance
         except RuntimeError:
             # Another process may have taken the port between our probe and the bind.
             if attempt == attempts or "in use" not in instance.log_tail().lower():
                 raise
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def running_server(
+    request,
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    pg_schema: str | None = None,
+):
+    """A server for the duration of a fixture; its log tail is shown if a test failed."""
+    instance = start_server(workdir, extra_env, pg_schema)
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
         sys.stderr.write(
-            f"\nhamlet under test: {binary} at {instance.base_url} "
-            f"({'PostgreSQL' if database_url else 'SQLite'}), log {instance.log_path}\n"
+            f"\nhamlet under test: {instance.binary} at {instance.base_url} "
+            f"({'PostgreSQL' if instance.database_url else 'SQLite'}), "
+            f"log {instance.log_path}\n"
         )
+    failed_before = request.session.testsfailed
     yield instance
     code = instance.stop()
-    if request.session.testsfailed:
+    if request.session.testsfailed > failed_before:
         with capture.global_and_fixture_disabled():
             sys.stderr.write(
                 f"\n----- last lines of the server log ({instance.log_path}) -----\n"
                 f"{instance.log_tail(80)}\n"
             )
     assert code in (0, None), f"hamlet serve exited with {code} on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def server(request, tmp_path_factory):
+    with running_server(request, tmp_path_factory.mktemp("hamlet")) as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,7 @@ impl Settings {
                 contact_email: String::new(),
                 languages: vec!["en".into()],
                 max_characters: 5000,
-                source_url: String::new(),
+                source_url: env!("CARGO_PKG_REPOSITORY").to_owned(),
             },
             max_request_bytes: 1024 * 1024,
             trust_proxy_headers: false,

@@ -2157,6 +2157,7 @@ async fn server_metadata_points_at_this_instance() {
     );
     assert_eq!(body["token_endpoint"], format!("{base}/oauth/token"));
     assert_eq!(body["revocation_endpoint"], format!("{base}/oauth/revoke"));
+    assert_eq!(body["userinfo_endpoint"], format!("{base}/oauth/userinfo"));
     assert_eq!(
         body["app_registration_endpoint"],
         format!("{base}/api/v1/apps")
@@ -2187,4 +2188,37 @@ async fn server_metadata_points_at_this_instance() {
         .await
         .unwrap();
     assert_oauth_error(response, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn userinfo_names_the_member_behind_a_profile_token() {
+    let app = spawn_app().await;
+    let member = app.create_member("alice", Role::Member).await;
+    let base = &app.address;
+
+    let profile = app.token(&member, "profile").await;
+    for method in [reqwest::Method::GET, reqwest::Method::POST] {
+        let response = app
+            .client
+            .request(method.clone(), format!("{base}/oauth/userinfo"))
+            .bearer_auth(&profile)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json_body(response).await;
+        assert_eq!(status, StatusCode::OK, "{method}: {body}");
+        assert_eq!(body["iss"], format!("{base}/"));
+        assert_eq!(body["sub"], format!("{base}/users/alice"));
+        assert_eq!(body["preferred_username"], "alice");
+        assert_eq!(body["profile"], format!("{base}/@alice"));
+        assert!(body["picture"].as_str().unwrap().starts_with(base.as_str()));
+        assert!(body.get("email").is_none(), "no email claim: {body}");
+    }
+
+    // `read` does not imply `profile` here, as on Mastodon; no token at all is a 401.
+    let read = app.token(&member, "read").await;
+    let response = app.get("/oauth/userinfo").bearer_auth(&read).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = app.get("/oauth/userinfo").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -104,7 +104,8 @@ impl Default for RawConfig {
                 contact_email: String::new(),
                 languages: vec!["en".into()],
                 max_characters: 5000,
-                source_url: String::new(),
+                // The AGPL asks that users can get the source of what they run.
+                source_url: env!("CARGO_PKG_REPOSITORY").to_owned(),
                 public_local_timeline: false,
                 public_federated_timeline: true,
             },
@@ -368,6 +369,16 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
             f,
             &raw.instance.contact_email,
             "is not an email address",
+        ));
+    }
+    if !url::Url::parse(&raw.instance.source_url)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+    {
+        return Err(invalid(
+            "instance.source_url",
+            f,
+            &raw.instance.source_url,
+            "expected the http(s) address where this server's source code is published",
         ));
     }
     if raw.limits.window_seconds == 0 {

@@ -63,6 +63,10 @@ fn api_routes() -> Router<AppState> {
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .route(
+            "/oauth/userinfo",
+            get(oauth::userinfo).post(oauth::userinfo),
+        )
+        .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::server_metadata),
         )

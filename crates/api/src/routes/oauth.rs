@@ -792,6 +792,7 @@ pub async fn server_metadata(State(state): State<AppState>) -> Json<serde_json::
         "authorization_endpoint": settings.url("/oauth/authorize"),
         "token_endpoint": settings.url("/oauth/token"),
         "revocation_endpoint": settings.url("/oauth/revoke"),
+        "userinfo_endpoint": settings.url("/oauth/userinfo"),
         "app_registration_endpoint": settings.url("/api/v1/apps"),
         "scopes_supported": scope::KNOWN,
         "response_types_supported": ["code"],
@@ -801,6 +802,29 @@ pub async fn server_metadata(State(state): State<AppState>) -> Json<serde_json::
         "code_challenge_methods_supported": ["S256"],
         "service_documentation": "https://docs.joinmastodon.org/",
     }))
+}
+
+/// `GET|POST /oauth/userinfo`: OpenID Connect claims about the token's member, for
+/// "sign in with your Hamlet account" on other sites. Only the `profile` scope reaches
+/// it, as on Mastodon: it reveals who the member is and nothing they wrote.
+pub async fn userinfo(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<serde_json::Value>> {
+    let member = auth.member_with_scope(&["profile"])?;
+    let account = entities::Account::new(
+        &member.account,
+        &Default::default(),
+        &state.settings,
+    );
+    Ok(Json(json!({
+        "iss": state.settings.url("/"),
+        "sub": account.uri,
+        "name": account.display_name,
+        "preferred_username": account.username,
+        "profile": account.url,
+        "picture": account.avatar,
+    })))
 }
 
 #[cfg(test)]
