@@ -83,6 +83,17 @@ fn configuration_errors_name_the_key_and_its_source() {
     assert!(message.contains("server.listen"), "{message}");
     assert!(message.contains("HAMLET_SERVER_LISTEN"), "{message}");
 
+    let output = hamlet(
+        dir.path(),
+        None,
+        &[("HAMLET_INSTANCE_SOURCE_URL", "")],
+        &["config", "check"],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(78));
+    let message = stderr(&output);
+    assert!(message.contains("instance.source_url"), "{message}");
+
     std::fs::write(
         dir.path().join("hamlet.toml"),
         "[server]\npublic_url = \"ftp://hamlet.example\"\n",
