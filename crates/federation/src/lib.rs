@@ -1,0 +1,9 @@
+//! ActivityPub for Hamlet: the ActivityStreams vocabulary as other servers really send
+//! it (lenient parsing), HTTP signatures (draft-cavage and RFC 9421), and the one
+//! outbound HTTP client every remote request goes through.
+//!
+//! Nothing here knows Mastodon's client API; SQL stays in `hamlet-store`.
+
+pub mod client;
+pub mod signature;
+pub mod vocab;
