@@ -2217,7 +2217,12 @@ async fn userinfo_names_the_member_behind_a_profile_token() {
 
     // `read` does not imply `profile` here, as on Mastodon; no token at all is a 401.
     let read = app.token(&member, "read").await;
-    let response = app.get("/oauth/userinfo").bearer_auth(&read).send().await.unwrap();
+    let response = app
+        .get("/oauth/userinfo")
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let response = app.get("/oauth/userinfo").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);

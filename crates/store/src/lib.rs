@@ -14,11 +14,13 @@ mod accounts;
 mod conversations;
 mod edits;
 mod error;
+mod federation;
 mod filters;
 mod interactions;
 mod notifications;
 mod oauth;
 mod relationships;
+mod remote_accounts;
 pub mod schema;
 mod search;
 mod setup;
@@ -29,6 +31,7 @@ pub use conversations::Conversation;
 pub use db::{Engine, Store};
 pub use edits::{StatusEdit, Version};
 pub use error::{Conflict, StoreError};
+pub use federation::{InstanceKeys, LocalUsage};
 pub use filters::{FilterUpdate, KeywordChange, NewFilter};
 pub use interactions::Mark;
 pub use notifications::{Marker, NotificationFilter};
@@ -37,5 +40,6 @@ pub use oauth::{
     NewAuthorizationCode,
 };
 pub use relationships::{FollowOutcome, ListKind, Listed, Relationship};
+pub use remote_accounts::{RemoteAccount, RemoteAccountUpsert};
 pub use setup::FirstAdminError;
 pub use statuses::{AccountStatusFilter, Created, NewStatus, Page, StatusCounts};

@@ -812,11 +812,7 @@ pub async fn userinfo(
     auth: Auth,
 ) -> ApiResult<Json<serde_json::Value>> {
     let member = auth.member_with_scope(&["profile"])?;
-    let account = entities::Account::new(
-        &member.account,
-        &Default::default(),
-        &state.settings,
-    );
+    let account = entities::Account::new(&member.account, &Default::default(), &state.settings);
     Ok(Json(json!({
         "iss": state.settings.url("/"),
         "sub": account.uri,
