@@ -18,8 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
+use hamlet_federation::instance::LocalInstance;
+use hamlet_federation::routes::{FederationState, NodeDescription};
 use hamlet_store::Store;
 use tower::Layer;
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
@@ -34,16 +37,35 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub limiter: Arc<rate_limit::RateLimiter>,
+    /// What the server-to-server endpoints (mounted beside the API) reach.
+    pub federation: FederationState,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> AppState {
         let limiter = rate_limit::RateLimiter::new(settings.rate_limits.clone());
+        let federation = FederationState {
+            store: store.clone(),
+            local: Arc::new(LocalInstance::new(&settings.public_url)),
+            node: Arc::new(NodeDescription {
+                name: settings.instance.name.clone(),
+                description: settings.instance.description.clone(),
+                // Sign-ups open with the membership issue; until then members are invited.
+                open_registrations: false,
+            }),
+        };
         AppState {
             store,
             settings: Arc::new(settings),
             limiter: Arc::new(limiter),
+            federation,
         }
+    }
+}
+
+impl FromRef<AppState> for FederationState {
+    fn from_ref(state: &AppState) -> FederationState {
+        state.federation.clone()
     }
 }
 

@@ -35,6 +35,20 @@ pub struct Account {
     pub updated_at: Timestamp,
     pub suspended_at: Option<Timestamp>,
     pub public_key_pem: String,
+    /// Where a remote account lives; `None` for local accounts, whose addresses derive
+    /// from the instance's own URL.
+    pub remote: Option<RemoteLinks>,
+}
+
+/// The addresses of a remote account, as its server published them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteLinks {
+    /// The ActivityPub id of the actor.
+    pub uri: String,
+    /// The profile page for people, when the actor names one.
+    pub url: Option<String>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
 }
 
 impl Account {

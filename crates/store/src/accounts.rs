@@ -1,7 +1,7 @@
 //! Accounts and the members (local accounts with sign-in data) behind them.
 
 use hamlet_core::account::{
-    Account, Language, LocalUser, Member, PostingDefaults, ProfileField, ProfileUpdate,
+    Account, Language, LocalUser, Member, PostingDefaults, ProfileField, ProfileUpdate, RemoteLinks,
 };
 use hamlet_core::keys::AccountKeys;
 use hamlet_core::password::PasswordHash;
@@ -47,6 +47,10 @@ pub(crate) struct AccountRow {
     created_at: i64,
     updated_at: i64,
     suspended_at: Option<i64>,
+    uri: Option<String>,
+    url: Option<String>,
+    avatar_remote_url: Option<String>,
+    header_remote_url: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -64,7 +68,7 @@ macro_rules! account_columns {
     () => {
         "a.id, a.username, a.domain, a.display_name, a.note, a.fields, a.locked, a.bot, \
          a.discoverable, a.indexable, a.public_key_pem, a.created_at, a.updated_at, \
-         a.suspended_at"
+         a.suspended_at, a.uri, a.url, a.avatar_remote_url, a.header_remote_url"
     };
 }
 
@@ -147,6 +151,12 @@ impl AccountRow {
             updated_at: Timestamp::from_millis(self.updated_at),
             suspended_at: self.suspended_at.map(Timestamp::from_millis),
             public_key_pem: self.public_key_pem,
+            remote: self.uri.map(|uri| RemoteLinks {
+                uri,
+                url: self.url,
+                avatar_url: self.avatar_remote_url,
+                header_url: self.header_remote_url,
+            }),
         })
     }
 }

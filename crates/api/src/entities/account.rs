@@ -82,13 +82,12 @@ pub struct CredentialAccount {
     pub role: Role,
 }
 
-/// The account's profile page: ours for local accounts.
+/// The account's profile page: ours for local accounts, the one its server names (or its
+/// actor id) for remote ones.
 pub fn profile_url(account: &core_account::Account, settings: &Settings) -> String {
-    if account.is_local() {
-        settings.url(&format!("/@{}", account.username))
-    } else {
-        // Remote accounts gain their own addresses with federation.
-        format!("{}/@{}", settings.url(""), account.acct())
+    match &account.remote {
+        None => settings.url(&format!("/@{}", account.username)),
+        Some(remote) => remote.url.clone().unwrap_or_else(|| remote.uri.clone()),
     }
 }
 
@@ -100,10 +99,9 @@ impl Account {
     ) -> Account {
         let acct = account.acct();
         let url = profile_url(account, settings);
-        let uri = if account.is_local() {
-            settings.url(&format!("/users/{}", account.username))
-        } else {
-            url.clone()
+        let uri = match &account.remote {
+            None => settings.url(&format!("/users/{}", account.username)),
+            Some(remote) => remote.uri.clone(),
         };
         let (note, fields) = if account.is_local() {
             (
@@ -133,8 +131,14 @@ impl Account {
             )
         };
         let suspended = account.is_suspended();
-        let avatar = settings.url(crate::routes::assets::DEFAULT_AVATAR_PATH);
-        let header = settings.url(crate::routes::assets::DEFAULT_HEADER_PATH);
+        // Remote pictures are shown from their own server until media caching arrives.
+        let remote = account.remote.as_ref();
+        let avatar = remote
+            .and_then(|r| r.avatar_url.clone())
+            .unwrap_or_else(|| settings.url(crate::routes::assets::DEFAULT_AVATAR_PATH));
+        let header = remote
+            .and_then(|r| r.header_url.clone())
+            .unwrap_or_else(|| settings.url(crate::routes::assets::DEFAULT_HEADER_PATH));
         Account {
             id: account.id.to_string(),
             username: account.username.clone(),

@@ -48,7 +48,11 @@ pub fn router() -> Router<AppState> {
         .route(assets::DEFAULT_HEADER_PATH, get(assets::header))
         .route(assets::THUMBNAIL_PATH, get(assets::thumbnail))
         .route(assets::STYLESHEET_PATH, get(assets::stylesheet));
-    api_routes().layer(cors).merge(pages).fallback(not_found)
+    api_routes()
+        .layer(cors)
+        .merge(pages)
+        .merge(hamlet_federation::routes::router())
+        .fallback(not_found)
 }
 
 fn api_routes() -> Router<AppState> {
