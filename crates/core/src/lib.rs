@@ -11,6 +11,7 @@ pub mod limits;
 pub mod notification;
 pub mod password;
 pub mod role;
+pub mod sanitize;
 pub mod scope;
 pub mod secret;
 pub mod status;
