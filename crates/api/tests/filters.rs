@@ -142,7 +142,7 @@ async fn warn_and_hide_filters_apply_where_they_are_meant_to() {
     let removed = app
         .client
         .delete(app.url(&format!(
-            "/api/v2/filter_statuses/{}",
+            "/api/v2/filters/statuses/{}",
             entry["id"].as_str().unwrap()
         )))
         .bearer_auth(&b)
@@ -234,7 +234,7 @@ async fn filters_are_managed_by_their_owner_only() {
     assert!(theirs.is_empty());
     for path in [
         format!("/api/v2/filters/{id}"),
-        format!("/api/v2/filter_keywords/{one}"),
+        format!("/api/v2/filters/keywords/{one}"),
     ] {
         assert_error(
             app.get(&path).bearer_auth(&b).send().await.unwrap(),
@@ -296,7 +296,7 @@ async fn filters_are_managed_by_their_owner_only() {
     let added_id = added["id"].as_str().unwrap();
     let changed: Value = app
         .client
-        .put(app.url(&format!("/api/v2/filter_keywords/{added_id}")))
+        .put(app.url(&format!("/api/v2/filters/keywords/{added_id}")))
         .bearer_auth(&a)
         .json(&json!({"whole_word": true}))
         .send()
@@ -319,7 +319,7 @@ async fn filters_are_managed_by_their_owner_only() {
     assert_eq!(keywords.len(), 3);
     let gone = app
         .client
-        .delete(app.url(&format!("/api/v2/filter_keywords/{added_id}")))
+        .delete(app.url(&format!("/api/v2/filters/keywords/{added_id}")))
         .bearer_auth(&a)
         .send()
         .await
@@ -400,4 +400,129 @@ async fn invalid_filters_are_refused_and_store_nothing() {
         .await
         .unwrap();
     assert_error(response, 403, "scopes").await;
+}
+
+/// Mastodon serves one keyword at `/api/v2/filters/keywords/:id` and one filtered post at
+/// `/api/v2/filters/statuses/:id`; nothing answers at the paths Hamlet once used.
+#[tokio::test]
+async fn one_keyword_and_one_filtered_post_live_under_filters() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let a = app.token(&alice, "read write").await;
+    let status = post(&app, &a, "a post to filter").await;
+    let filter = create(
+        &app,
+        &a,
+        json!({"title": "Paths", "context": ["home"], "keywords_attributes": [{"keyword": "turnip"}]}),
+    )
+    .await;
+    let filter_id = filter["id"].as_str().unwrap();
+    let keyword_id = filter["keywords"][0]["id"].as_str().unwrap();
+    let entry: Value = app
+        .post(&format!("/api/v2/filters/{filter_id}/statuses"))
+        .bearer_auth(&a)
+        .json(&json!({"status_id": status}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entry_id = entry["id"].as_str().unwrap();
+
+    for old in [
+        format!("/api/v2/filter_keywords/{keyword_id}"),
+        format!("/api/v2/filter_statuses/{entry_id}"),
+    ] {
+        assert_error(
+            app.get(&old).bearer_auth(&a).send().await.unwrap(),
+            404,
+            "Record not found",
+        )
+        .await;
+    }
+
+    let keyword: Value = app
+        .get(&format!("/api/v2/filters/keywords/{keyword_id}"))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&keyword, "FilterKeyword");
+    assert_eq!(keyword["keyword"], "turnip");
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v2/filters/keywords/{keyword_id}")))
+        .bearer_auth(&a)
+        .json(&json!({"keyword": "parsnip", "whole_word": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let changed: Value = response.json().await.unwrap();
+    assert_eq!(changed["keyword"], "parsnip");
+    assert_eq!(changed["whole_word"], false);
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v2/filters/keywords/{keyword_id}")))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_error(
+        app.get(&format!("/api/v2/filters/keywords/{keyword_id}"))
+            .bearer_auth(&a)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "Record not found",
+    )
+    .await;
+
+    let shown: Value = app
+        .get(&format!("/api/v2/filters/statuses/{entry_id}"))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&shown, "FilterStatus");
+    assert_eq!(shown["status_id"], status.as_str());
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v2/filters/statuses/{entry_id}")))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_error(
+        app.get(&format!("/api/v2/filters/statuses/{entry_id}"))
+            .bearer_auth(&a)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "Record not found",
+    )
+    .await;
+    // The filter itself is still there, now empty.
+    let left: Value = app
+        .get(&format!("/api/v2/filters/{filter_id}"))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left["keywords"], json!([]));
+    assert_eq!(left["statuses"], json!([]));
 }

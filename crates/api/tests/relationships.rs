@@ -353,8 +353,8 @@ async fn relationship_actions_check_target_and_scope() {
             &format!("/api/v1/accounts/{}/follow", p.alice.id()),
         )
         .await,
-        403,
-        "own account",
+        404,
+        "Record not found",
     )
     .await;
     assert_error(
@@ -449,4 +449,55 @@ async fn pending_requests(app: &TestApp, token: &str) -> Value {
         .await
         .unwrap();
     me["source"]["follow_requests_count"].clone()
+}
+
+/// As on Mastodon: following oneself is 404 (FollowService's "Record not found"), while
+/// blocking, muting and unfollowing oneself (and undoing them) change nothing and answer
+/// with the relationship (BlockService, MuteService and UnfollowService return early).
+#[tokio::test]
+async fn actions_on_ones_own_account_do_what_mastodon_does() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let me = p.alice.id();
+    assert_error(
+        call(&app, &p.a, &format!("/api/v1/accounts/{me}/follow")).await,
+        404,
+        "Record not found",
+    )
+    .await;
+    for action in ["block", "mute", "unfollow", "unblock", "unmute"] {
+        let body = relation(&app, &p.a, &format!("/api/v1/accounts/{me}/{action}")).await;
+        assert_eq!(body["id"], me.as_str(), "{action}");
+        for flag in [
+            "following",
+            "followed_by",
+            "blocking",
+            "muting",
+            "requested",
+        ] {
+            assert_eq!(body[flag], false, "{action}: {flag}");
+        }
+    }
+    assert!(list(&app, Some(&p.a), "/api/v1/blocks").await.is_empty());
+    assert!(list(&app, Some(&p.a), "/api/v1/mutes").await.is_empty());
+    // The own-account check did not change what others can do.
+    let body = relation(
+        &app,
+        &p.a,
+        &format!("/api/v1/accounts/{}/block", p.bob.id()),
+    )
+    .await;
+    assert_eq!(body["blocking"], true);
+    // Authorizing or rejecting a follow request from oneself: there is none.
+    assert_error(
+        call(
+            &app,
+            &p.a,
+            &format!("/api/v1/follow_requests/{me}/authorize"),
+        )
+        .await,
+        404,
+        "Record not found",
+    )
+    .await;
 }

@@ -569,3 +569,157 @@ async fn edits_keep_history_and_tell_those_who_boosted() {
         .unwrap();
     assert!(unchanged["content"].as_str().unwrap().contains("second"));
 }
+
+/// `GET /api/v1/statuses/:id` is the thread view: the reader's `thread` filters show in
+/// `filtered` (a `hide` one too: the client hides the post, as on Mastodon). Signed-in
+/// readers always get the list, empty when nothing matched; anonymous readers never.
+#[tokio::test]
+async fn a_single_post_carries_the_readers_thread_filters() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let warned = post_ok(
+        &app,
+        &c.alice_token,
+        json!({"status": "talking about turnips"}),
+    )
+    .await;
+    let hidden = post_ok(
+        &app,
+        &c.alice_token,
+        json!({"status": "talking about parsnips"}),
+    )
+    .await;
+    let plain = post_ok(&app, &c.alice_token, json!({"status": "nothing to filter"})).await;
+    let filter = |title: &str, keyword: &str, context: &str, action: &str| {
+        let body = json!({
+            "title": title,
+            "context": [context],
+            "filter_action": action,
+            "keywords_attributes": [{"keyword": keyword}],
+        });
+        let request = app
+            .post("/api/v2/filters")
+            .bearer_auth(&c.bob_token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let warn = filter("Roots", "turnips", "thread", "warn").await;
+    let hide = filter("More roots", "parsnips", "thread", "hide").await;
+    let _home_only = filter("Home only", "filter", "home", "warn").await;
+    let show = |token: Option<&str>, id: &Value| {
+        let path = format!("/api/v1/statuses/{}", id["id"].as_str().unwrap());
+        let token = token.map(str::to_owned);
+        let app = &app;
+        async move {
+            let response = get(app, token.as_deref(), &path).await;
+            assert_eq!(response.status(), 200, "{path}");
+            let body: Value = response.json().await.unwrap();
+            assert_conforms(&body, "Status");
+            body
+        }
+    };
+
+    let body = show(Some(&c.bob_token), &warned).await;
+    let filtered = body["filtered"].as_array().unwrap();
+    assert_eq!(filtered.len(), 1, "{body}");
+    assert_eq!(filtered[0]["filter"]["id"], warn["id"]);
+    assert_eq!(filtered[0]["keyword_matches"], json!(["turnips"]));
+
+    let body = show(Some(&c.bob_token), &hidden).await;
+    assert_eq!(body["filtered"][0]["filter"]["id"], hide["id"]);
+    assert_eq!(body["filtered"][0]["filter"]["filter_action"], "hide");
+
+    // Nothing matched in this context (the home filter does not apply here): `[]`.
+    let body = show(Some(&c.bob_token), &plain).await;
+    assert_eq!(body["filtered"], json!([]));
+    // The author has no filters: `[]` too; anonymous readers get no `filtered` at all.
+    let body = show(Some(&c.alice_token), &warned).await;
+    assert_eq!(body["filtered"], json!([]));
+    let body = show(None, &warned).await;
+    assert!(body.get("filtered").is_none(), "{body}");
+
+    // Other answers that render a post carry the empty list for signed-in readers.
+    let favourited: Value = app
+        .post(&format!(
+            "/api/v1/statuses/{}/favourite",
+            plain["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&c.bob_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(favourited["filtered"], json!([]));
+}
+
+/// Mastodon's `Status.application`: the app the post was written with, `{name, website}`,
+/// shown to everyone (Mastodon's "show application" preference is on unless the author
+/// turns it off; Hamlet has no such preference). Boosts have none.
+#[tokio::test]
+async fn a_post_names_the_application_it_was_written_with() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let now = Timestamp::now();
+    let client = app
+        .store
+        .insert_application(hamlet_store::NewApplication {
+            client_id: hamlet_core::secret::generate(),
+            client_secret_digest: hamlet_core::secret::digest("secret"),
+            name: "Quill".into(),
+            website: Some("https://quill.example".into()),
+            redirect_uris: vec!["urn:ietf:wg:oauth:2.0:oob".into()],
+            scopes: hamlet_core::scope::Scopes::parse("read write").unwrap(),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    let token = hamlet_core::secret::generate();
+    app.store
+        .insert_access_token(hamlet_store::NewAccessToken {
+            token_digest: hamlet_core::secret::digest(&token),
+            application_id: client.id,
+            account_id: Some(c.alice.member.account.id),
+            authorization_code_digest: None,
+            scopes: hamlet_core::scope::Scopes::parse("read write").unwrap(),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    let created = post_ok(&app, &token, json!({"status": "written with Quill"})).await;
+    assert_conforms(&created, "Status");
+    let expected = json!({"name": "Quill", "website": "https://quill.example"});
+    assert_eq!(created["application"], expected);
+    let path = format!("/api/v1/statuses/{}", created["id"].as_str().unwrap());
+    for reader in [Some(c.alice_token.as_str()), Some(&c.carol_token), None] {
+        let body: Value = get(&app, reader, &path).await.json().await.unwrap();
+        assert_eq!(body["application"], expected, "{reader:?}");
+    }
+    // An app without a website, through the usual test token.
+    let other = post_ok(&app, &c.alice_token, json!({"status": "from testkit"})).await;
+    assert_eq!(
+        other["application"],
+        json!({"name": "testkit", "website": null})
+    );
+    // A boost is no post of its own: no application (the boosted post keeps its own).
+    let boost: Value = app
+        .post(&format!(
+            "/api/v1/statuses/{}/reblog",
+            created["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&c.bob_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&boost, "Status");
+    assert_eq!(boost["application"], Value::Null);
+    assert_eq!(boost["reblog"]["application"], expected);
+}

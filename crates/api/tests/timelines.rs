@@ -298,3 +298,75 @@ async fn hashtag_timelines_show_public_posts_with_the_tag() {
     )
     .await;
 }
+
+/// Mastodon's home feed (`FeedManager#filter_from_home?`) drops, besides posts by an
+/// account the reader blocks or mutes, boosts of that account's posts and posts (or
+/// boosts of posts) that mention it; the reader's own posts always stay.
+#[tokio::test]
+async fn home_hides_boosts_of_and_mentions_of_blocked_and_muted_accounts() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let carol = app.create_member("carol", Role::Member).await;
+    let dave = app.create_member("dave", Role::Member).await;
+    let scopes = "read write follow";
+    let (a, b, c, d) = (
+        app.token(&alice, scopes).await,
+        app.token(&bob, scopes).await,
+        app.token(&carol, scopes).await,
+        app.token(&dave, scopes).await,
+    );
+    let call = |token: &str, path: String| {
+        let request = app.post(&path).bearer_auth(token.to_owned());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    call(&a, format!("/api/v1/accounts/{}/follow", bob.id())).await;
+    let by_carol = post(&app, &c, "carol's own words", "public").await;
+    let boost_of_carol = call(&b, format!("/api/v1/statuses/{by_carol}/reblog")).await;
+    let boost_of_carol = boost_of_carol["id"].as_str().unwrap().to_owned();
+    let mentioning = post(&app, &b, "hello @carol", "public").await;
+    let dave_mentions = post(&app, &d, "@carol says hi", "public").await;
+    let boost_of_mention = call(&b, format!("/api/v1/statuses/{dave_mentions}/reblog")).await;
+    let boost_of_mention = boost_of_mention["id"].as_str().unwrap().to_owned();
+    let plain = post(&app, &b, "nothing about anyone", "public").await;
+    let own = post(&app, &a, "@carol my own post stays", "public").await;
+
+    let everything = vec![
+        own.clone(),
+        plain.clone(),
+        boost_of_mention.clone(),
+        mentioning.clone(),
+        boost_of_carol.clone(),
+    ];
+    let hidden = vec![own.clone(), plain.clone()];
+    let (ids, _) = timeline(&app, Some(&a), "/api/v1/timelines/home").await;
+    assert_eq!(ids, everything);
+
+    for (hide, undo) in [("block", "unblock"), ("mute", "unmute")] {
+        call(&a, format!("/api/v1/accounts/{}/{hide}", carol.id())).await;
+        let (ids, _) = timeline(&app, Some(&a), "/api/v1/timelines/home").await;
+        assert_eq!(ids, hidden, "after {hide}");
+        // Paging reaches the same posts.
+        let (first, _) = timeline(&app, Some(&a), "/api/v1/timelines/home?limit=1").await;
+        assert_eq!(first, vec![own.clone()], "after {hide}");
+        let (rest, _) = timeline(
+            &app,
+            Some(&a),
+            &format!("/api/v1/timelines/home?max_id={own}"),
+        )
+        .await;
+        assert_eq!(rest, vec![plain.clone()], "after {hide}");
+        // The public timeline never shows boosts, and leaves out the hidden author.
+        let (public, _) = timeline(&app, Some(&a), "/api/v1/timelines/public").await;
+        assert!(!public.contains(&by_carol), "after {hide}");
+        assert!(!public.contains(&boost_of_carol), "after {hide}");
+        assert!(public.contains(&plain), "after {hide}");
+        call(&a, format!("/api/v1/accounts/{}/{undo}", carol.id())).await;
+        let (ids, _) = timeline(&app, Some(&a), "/api/v1/timelines/home").await;
+        assert_eq!(ids, everything, "after {undo}");
+    }
+}

@@ -55,6 +55,8 @@ fn post(
         tags: Vec::new(),
         idempotency_key: None,
         created_at: Timestamp::now(),
+        remote: None,
+        application_id: None,
     }
 }
 
@@ -284,6 +286,109 @@ async fn lists_show_what_the_rule_allows_and_page_by_id() {
             .unwrap(),
         vec![reply]
     );
+}
+
+/// The home timeline leaves out, as Mastodon's `FeedManager#filter_from_home?` does,
+/// posts by, boosts of posts by, and posts or boosts of posts mentioning an account the
+/// reader blocks or mutes (a mute only while it lasts); the reader's own posts stay.
+#[tokio::test]
+async fn home_leaves_out_boosts_and_mentions_of_hidden_accounts() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let alice = member(&store, "alice").await.account.id;
+    let bob = member(&store, "bob").await.account.id;
+    let carol = member(&store, "carol").await.account.id;
+    let dave = member(&store, "dave").await.account.id;
+    let now = Timestamp::now();
+    store.insert_follow(alice, bob, now).await.unwrap();
+
+    let by_carol = create(&store, post(carol, Visibility::Public, vec![], None)).await;
+    let boost = |original| {
+        let store = &store;
+        async move {
+            match store
+                .reblog(bob, original, Visibility::Public, None, Timestamp::now())
+                .await
+                .unwrap()
+            {
+                Created::New(id) | Created::Existing(id) => id,
+            }
+        }
+    };
+    let boost_of_carol = boost(by_carol).await;
+    let mentioning = create(&store, post(bob, Visibility::Public, vec![carol], None)).await;
+    let dave_mentions = create(&store, post(dave, Visibility::Public, vec![carol], None)).await;
+    let boost_of_mention = boost(dave_mentions).await;
+    let plain = create(&store, post(bob, Visibility::Public, vec![], None)).await;
+    let own = create(&store, post(alice, Visibility::Public, vec![carol], None)).await;
+
+    let home = |at: Timestamp| store.home_timeline(alice, Page::newest(20), at);
+    let everything = vec![own, plain, boost_of_mention, mentioning, boost_of_carol];
+    assert_eq!(home(now).await.unwrap(), everything);
+
+    store.insert_block(alice, carol, now).await.unwrap();
+    assert_eq!(home(now).await.unwrap(), vec![own, plain]);
+    store.unblock(alice, carol).await.unwrap();
+    assert_eq!(home(now).await.unwrap(), everything);
+
+    let until = now.plus(std::time::Duration::from_secs(3600));
+    store
+        .mute(alice, carol, true, Some(until), now)
+        .await
+        .unwrap();
+    assert_eq!(home(now).await.unwrap(), vec![own, plain]);
+    // Once the mute has run out, everything is back.
+    let later = until.plus(std::time::Duration::from_secs(1));
+    assert_eq!(home(later).await.unwrap(), everything);
+    store.unmute(alice, carol).await.unwrap();
+
+    // Muting the author of a boosted post hides the boost of it, and nothing else.
+    store.mute(alice, dave, true, None, now).await.unwrap();
+    assert_eq!(
+        home(now).await.unwrap(),
+        vec![own, plain, mentioning, boost_of_carol]
+    );
+}
+
+#[tokio::test]
+async fn a_post_remembers_the_application_it_was_written_with() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let alice = member(&store, "alice").await.account.id;
+    let app = store
+        .insert_application(hamlet_store::NewApplication {
+            client_id: "client".into(),
+            client_secret_digest: "digest".into(),
+            name: "Quill".into(),
+            website: Some("https://quill.example".into()),
+            redirect_uris: vec!["urn:ietf:wg:oauth:2.0:oob".into()],
+            scopes: hamlet_core::scope::Scopes::parse("read write").unwrap(),
+            created_at: Timestamp::now(),
+        })
+        .await
+        .unwrap();
+    let with_app = create(
+        &store,
+        NewStatus {
+            application_id: Some(app.id),
+            ..post(alice, Visibility::Public, vec![], None)
+        },
+    )
+    .await;
+    let without = create(&store, post(alice, Visibility::Public, vec![], None)).await;
+    let found = store
+        .status_applications(&[with_app, without])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[&with_app],
+        hamlet_store::StatusApplication {
+            name: "Quill".into(),
+            website: Some("https://quill.example".into()),
+        }
+    );
+    assert!(store.status_applications(&[]).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -16,5 +16,7 @@ pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus};
 pub use instance::{InstanceFacts, InstanceV1, InstanceV2};
 pub use notification::{Marker, Notification};
 pub use relationship::Relationship;
-pub use status::{Conversation, Hashtag, Mention, Status, StatusEdit, StatusSource, Tag};
+pub use status::{
+    Conversation, Hashtag, Mention, Status, StatusApplication, StatusEdit, StatusSource, Tag,
+};
 pub use token::Token;

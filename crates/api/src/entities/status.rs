@@ -18,6 +18,13 @@ pub struct Tag {
     pub url: String,
 }
 
+/// The application a post was written with, as Mastodon's `Status.application` shows it.
+#[derive(Serialize, Debug, Clone)]
+pub struct StatusApplication {
+    pub name: String,
+    pub website: Option<String>,
+}
+
 /// Mastodon's `Status`.
 #[derive(Serialize, Debug, Clone)]
 pub struct Status {
@@ -32,7 +39,7 @@ pub struct Status {
     pub sensitive: bool,
     pub spoiler_text: String,
     pub media_attachments: Vec<serde_json::Value>,
-    pub application: Option<serde_json::Value>,
+    pub application: Option<StatusApplication>,
     pub mentions: Vec<Mention>,
     pub tags: Vec<Tag>,
     pub emojis: Vec<serde_json::Value>,
@@ -59,7 +66,8 @@ pub struct Status {
     pub bookmarked: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
-    /// The member's filters this post matched, where filters apply.
+    /// The member's filters this post matched where filters apply; `[]` elsewhere and
+    /// when none matched; absent for anonymous readers (as on Mastodon).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filtered: Option<Vec<crate::entities::FilterResult>>,
 }

@@ -334,7 +334,7 @@ async fn owned_keyword(
         .ok_or(ApiError::NotFound)
 }
 
-/// `GET /api/v2/filter_keywords/:id`.
+/// `GET /api/v2/filters/keywords/:id`.
 pub async fn show_keyword(
     State(state): State<AppState>,
     auth: Auth,
@@ -345,7 +345,7 @@ pub async fn show_keyword(
     Ok(Json(entities::FilterKeyword::new(&keyword)))
 }
 
-/// `PUT /api/v2/filter_keywords/:id`.
+/// `PUT /api/v2/filters/keywords/:id`.
 pub async fn update_keyword(
     State(state): State<AppState>,
     auth: Auth,
@@ -370,7 +370,7 @@ pub async fn update_keyword(
     Ok(Json(entities::FilterKeyword::new(&keyword)))
 }
 
-/// `DELETE /api/v2/filter_keywords/:id`.
+/// `DELETE /api/v2/filters/keywords/:id`.
 pub async fn delete_keyword(
     State(state): State<AppState>,
     auth: Auth,
@@ -454,7 +454,7 @@ async fn owned_status(
         .ok_or(ApiError::NotFound)
 }
 
-/// `GET /api/v2/filter_statuses/:id`.
+/// `GET /api/v2/filters/statuses/:id`.
 pub async fn show_status(
     State(state): State<AppState>,
     auth: Auth,
@@ -466,7 +466,7 @@ pub async fn show_status(
     )))
 }
 
-/// `DELETE /api/v2/filter_statuses/:id`.
+/// `DELETE /api/v2/filters/statuses/:id`.
 pub async fn delete_status(
     State(state): State<AppState>,
     auth: Auth,

@@ -182,7 +182,7 @@ fn api_routes() -> Router<AppState> {
             get(filters::keywords).post(filters::add_keyword),
         )
         .route(
-            "/api/v2/filter_keywords/{id}",
+            "/api/v2/filters/keywords/{id}",
             get(filters::show_keyword)
                 .put(filters::update_keyword)
                 .delete(filters::delete_keyword),
@@ -192,7 +192,7 @@ fn api_routes() -> Router<AppState> {
             get(filters::filtered_statuses).post(filters::add_status),
         )
         .route(
-            "/api/v2/filter_statuses/{id}",
+            "/api/v2/filters/statuses/{id}",
             get(filters::show_status).delete(filters::delete_status),
         )
         .route("/api/v1/conversations", get(conversations::list))

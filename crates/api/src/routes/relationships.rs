@@ -15,20 +15,17 @@ use crate::error::{ApiError, ApiResult};
 use crate::pagination::{PageParams, link_header};
 use crate::params::{Params, Query, flex};
 
-/// The account named in the path, which must exist and not be the member's own.
-async fn other_account(state: &AppState, member: &Member, id: &str) -> ApiResult<Account> {
+/// The account named in the path, which must exist. It may be the member's own: as on
+/// Mastodon (BlockService, MuteService, UnfollowService), blocking, muting or unfollowing
+/// oneself, and undoing those, change nothing and answer with the relationship, while
+/// following oneself is 404 (FollowService).
+async fn named_account(state: &AppState, id: &str) -> ApiResult<Account> {
     let id: Id = id.parse().map_err(|_| ApiError::NotFound)?;
-    let account = state
+    state
         .store
         .account_by_id(id)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    if account.id == member.account.id {
-        return Err(ApiError::Forbidden(
-            "This action is not allowed on your own account".into(),
-        ));
-    }
-    Ok(account)
+        .ok_or(ApiError::NotFound)
 }
 
 async fn relationship(
@@ -60,7 +57,11 @@ pub async fn follow(
     Params(params): Params<FollowParams>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
-    let target = other_account(&state, member, &id).await?;
+    let target = named_account(&state, &id).await?;
+    // Mastodon's FollowService: following oneself is "Record not found".
+    if target.id == member.account.id {
+        return Err(ApiError::NotFound);
+    }
     let now = Timestamp::now();
     let current = state
         .store
@@ -94,8 +95,10 @@ pub async fn unfollow(
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
-    let target = other_account(&state, member, &id).await?;
-    state.store.unfollow(member.account.id, target.id).await?;
+    let target = named_account(&state, &id).await?;
+    if target.id != member.account.id {
+        state.store.unfollow(member.account.id, target.id).await?;
+    }
     relationship(&state, member, target.id).await
 }
 
@@ -106,11 +109,13 @@ pub async fn block(
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:blocks"])?;
-    let target = other_account(&state, member, &id).await?;
-    state
-        .store
-        .insert_block(member.account.id, target.id, Timestamp::now())
-        .await?;
+    let target = named_account(&state, &id).await?;
+    if target.id != member.account.id {
+        state
+            .store
+            .insert_block(member.account.id, target.id, Timestamp::now())
+            .await?;
+    }
     relationship(&state, member, target.id).await
 }
 
@@ -121,8 +126,10 @@ pub async fn unblock(
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:blocks"])?;
-    let target = other_account(&state, member, &id).await?;
-    state.store.unblock(member.account.id, target.id).await?;
+    let target = named_account(&state, &id).await?;
+    if target.id != member.account.id {
+        state.store.unblock(member.account.id, target.id).await?;
+    }
     relationship(&state, member, target.id).await
 }
 
@@ -146,7 +153,7 @@ pub async fn mute(
     Params(params): Params<MuteParams>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:mutes"])?;
-    let target = other_account(&state, member, &id).await?;
+    let target = named_account(&state, &id).await?;
     let duration = match params.duration.as_deref().filter(|d| !d.is_empty()) {
         None => 0,
         Some(d) => d
@@ -159,16 +166,18 @@ pub async fn mute(
     };
     let now = Timestamp::now();
     let expires_at = (duration > 0).then(|| now.plus(std::time::Duration::from_secs(duration)));
-    state
-        .store
-        .mute(
-            member.account.id,
-            target.id,
-            params.notifications.unwrap_or(true),
-            expires_at,
-            now,
-        )
-        .await?;
+    if target.id != member.account.id {
+        state
+            .store
+            .mute(
+                member.account.id,
+                target.id,
+                params.notifications.unwrap_or(true),
+                expires_at,
+                now,
+            )
+            .await?;
+    }
     relationship(&state, member, target.id).await
 }
 
@@ -179,8 +188,10 @@ pub async fn unmute(
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:mutes"])?;
-    let target = other_account(&state, member, &id).await?;
-    state.store.unmute(member.account.id, target.id).await?;
+    let target = named_account(&state, &id).await?;
+    if target.id != member.account.id {
+        state.store.unmute(member.account.id, target.id).await?;
+    }
     relationship(&state, member, target.id).await
 }
 
@@ -376,7 +387,7 @@ pub async fn authorize_request(
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
-    let requester = other_account(&state, member, &id).await?;
+    let requester = named_account(&state, &id).await?;
     if !state
         .store
         .authorize_follow_request(member.account.id, requester.id, Timestamp::now())
@@ -394,7 +405,7 @@ pub async fn reject_request(
     Path(id): Path<String>,
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
-    let requester = other_account(&state, member, &id).await?;
+    let requester = named_account(&state, &id).await?;
     if !state
         .store
         .reject_follow_request(member.account.id, requester.id)

@@ -11,6 +11,7 @@ use crate::auth::Auth;
 use crate::entities;
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Query, flex};
+use crate::service::resolve::{self, Resolved};
 use crate::service::statuses;
 
 /// Longest query accepted.
@@ -24,6 +25,8 @@ pub struct SearchParams {
     r#type: Option<String>,
     #[serde(default, deserialize_with = "flex::opt_bool")]
     following: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    resolve: Option<bool>,
     #[serde(default, deserialize_with = "flex::opt_string")]
     account_id: Option<String>,
     #[serde(default, deserialize_with = "flex::opt_string")]
@@ -139,6 +142,33 @@ pub async fn search(
         statuses: Vec::new(),
         hashtags: Vec::new(),
     };
+    if resolve::is_url(&q) {
+        // As Mastodon's SearchService: a URL names one thing, found only on the first
+        // page and only if it is of the type asked for. With `resolve=true` that is all
+        // there is; without, this server's own URLs are still recognized (no request
+        // leaves the server for them) and anything else is searched as text.
+        let remote = params.resolve.unwrap_or(false);
+        let found = match offset {
+            0 => resolve::resolve_url(&state, member, &q, remote).await?,
+            _ => None,
+        };
+        match found {
+            Some(Resolved::Account(account)) => {
+                if wants("accounts") {
+                    results.accounts = render_accounts(&state, &[account]).await?;
+                }
+                return Ok(Json(results));
+            }
+            Some(Resolved::Status(status)) => {
+                if wants("statuses") {
+                    results.statuses = vec![statuses::render_one(&state, member, status).await?];
+                }
+                return Ok(Json(results));
+            }
+            None if remote => return Ok(Json(results)),
+            None => {}
+        }
+    }
     if wants("accounts") {
         let following = match (params.following.unwrap_or(false), member) {
             (true, Some(member)) => Some(member.account.id),

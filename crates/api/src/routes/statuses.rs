@@ -2,6 +2,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use hamlet_core::account::Language;
+use hamlet_core::filter::FilterContext;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -115,6 +116,7 @@ pub async fn create(
             language,
             in_reply_to_id: params.in_reply_to_id,
             idempotency_key,
+            application_id: Some(auth.token.application_id),
         },
     )
     .await?;
@@ -131,7 +133,9 @@ pub async fn show(
 ) -> ApiResult<Json<entities::Status>> {
     let viewer = optional_member(&auth, &["read:statuses"])?;
     let status = statuses::load_visible(&state, viewer, &id).await?;
-    Ok(Json(statuses::render_one(&state, viewer, status).await?))
+    Ok(Json(
+        statuses::render_one_in(&state, viewer, status, FilterContext::Thread).await?,
+    ))
 }
 
 /// `DELETE /api/v1/statuses/:id`: the author's own posts only; answers with the post
@@ -183,7 +187,7 @@ pub async fn context(
             hamlet_core::Timestamp::now(),
         )
         .await?;
-    let thread = Some(hamlet_core::filter::FilterContext::Thread);
+    let thread = Some(FilterContext::Thread);
     Ok(Json(Context {
         ancestors: statuses::render_ids_in(&state, viewer, &ancestors, thread).await?,
         descendants: statuses::render_ids_in(&state, viewer, &descendants, thread).await?,

@@ -2,4 +2,5 @@
 //! API handlers and the command line.
 
 pub mod members;
+pub mod resolve;
 pub mod statuses;

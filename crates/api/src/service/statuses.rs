@@ -99,47 +99,73 @@ pub async fn render_ids_in(
 }
 
 /// Applies the member's active filters for `context` to rendered posts (a boost is
-/// judged by the post it boosts).
+/// judged by the post it boosts): posts matching a `hide` filter are left out, the others
+/// carry the filters they matched in `filtered`.
 pub async fn apply_filters(
     state: &AppState,
     member: &Member,
     context: FilterContext,
     rendered: Vec<entities::Status>,
 ) -> ApiResult<Vec<entities::Status>> {
+    let filters = active_filters(state, member, context).await?;
+    let mut kept = Vec::with_capacity(rendered.len());
+    for mut status in rendered {
+        if annotate(&filters, &mut status) == Matched::Hide {
+            continue;
+        }
+        kept.push(status);
+    }
+    Ok(kept)
+}
+
+/// The member's filters that are in force now for `context`.
+async fn active_filters(
+    state: &AppState,
+    member: &Member,
+    context: FilterContext,
+) -> ApiResult<Vec<Filter>> {
     let now = Timestamp::now();
-    let filters: Vec<Filter> = state
+    Ok(state
         .store
         .filters(member.account.id)
         .await?
         .into_iter()
         .filter(|f| f.is_active(now) && f.contexts.contains(&context))
-        .collect();
-    let mut kept = Vec::with_capacity(rendered.len());
-    for mut status in rendered {
-        let judged = status.reblog.as_deref().unwrap_or(&status);
-        let Ok(judged_id) = judged.id.parse::<Id>() else {
-            continue;
-        };
-        let text = format!("{} {}", judged.spoiler_text, readable_text(&judged.content));
-        let mut results = Vec::new();
-        let mut hide = false;
-        for filter in &filters {
-            if let Some(matched) = filter.matches(judged_id, &text) {
-                hide |= filter.action == FilterAction::Hide;
-                results.push(entities::FilterResult {
-                    filter: entities::Filter::new(filter),
-                    keyword_matches: (!matched.keywords.is_empty()).then_some(matched.keywords),
-                    status_matches: matched.status.then(|| vec![judged_id.to_string()]),
-                });
-            }
+        .collect())
+}
+
+/// Whether a post matched a `hide` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Matched {
+    Hide,
+    Show,
+}
+
+/// Sets `filtered` on a rendered post (and on the post it boosts, as Mastodon does) to
+/// the filters among `filters` that it matches.
+fn annotate(filters: &[Filter], status: &mut entities::Status) -> Matched {
+    let judged = status.reblog.as_deref().unwrap_or(status);
+    let Ok(judged_id) = judged.id.parse::<Id>() else {
+        return Matched::Show;
+    };
+    let text = format!("{} {}", judged.spoiler_text, readable_text(&judged.content));
+    let mut results = Vec::new();
+    let mut hide = false;
+    for filter in filters {
+        if let Some(matched) = filter.matches(judged_id, &text) {
+            hide |= filter.action == FilterAction::Hide;
+            results.push(entities::FilterResult {
+                filter: entities::Filter::new(filter),
+                keyword_matches: (!matched.keywords.is_empty()).then_some(matched.keywords),
+                status_matches: matched.status.then(|| vec![judged_id.to_string()]),
+            });
         }
-        if hide {
-            continue;
-        }
-        status.filtered = Some(results);
-        kept.push(status);
     }
-    Ok(kept)
+    if let Some(original) = status.reblog.as_deref_mut() {
+        original.filtered = Some(results.clone());
+    }
+    status.filtered = Some(results);
+    if hide { Matched::Hide } else { Matched::Show }
 }
 
 /// Renders one post (already checked against the audience rule).
@@ -152,6 +178,23 @@ pub async fn render_one(
         .await?
         .pop()
         .ok_or(ApiError::NotFound)
+}
+
+/// Like [`render_one`], shown where the member's filters for `context` apply: the post
+/// carries the filters it matches in `filtered`. A post asked for by id is answered even
+/// when a `hide` filter matches (as on Mastodon, the client hides it).
+pub async fn render_one_in(
+    state: &AppState,
+    viewer: Option<&Member>,
+    status: Status,
+    context: FilterContext,
+) -> ApiResult<entities::Status> {
+    let mut rendered = render_one(state, viewer, status).await?;
+    if let Some(member) = viewer {
+        let filters = active_filters(state, member, context).await?;
+        annotate(&filters, &mut rendered);
+    }
+    Ok(rendered)
 }
 
 /// Renders posts (already checked against the audience rule) as Mastodon entities.
@@ -170,6 +213,7 @@ pub async fn render(
     let mentions = store.mentions_of(&ids).await?;
     let tags = store.tags_of(&ids).await?;
     let counts = store.status_counts(&ids).await?;
+    let applications = store.status_applications(&ids).await?;
     let mut account_ids: Vec<Id> = all.iter().map(|s| s.account_id).collect();
     account_ids.extend(mentions.iter().map(|(_, account)| *account));
     account_ids.sort();
@@ -201,6 +245,7 @@ pub async fn render(
         mentions: &mentions,
         tags: &tags,
         counts: &counts,
+        applications: &applications,
         stats: &stats,
         reblogged: &reblogged,
         favourited: &favourited,
@@ -231,6 +276,7 @@ struct RenderContext<'a> {
     mentions: &'a [(Id, Id)],
     tags: &'a [(Id, String)],
     counts: &'a HashMap<Id, hamlet_store::StatusCounts>,
+    applications: &'a HashMap<Id, hamlet_store::StatusApplication>,
     stats: &'a HashMap<Id, AccountStats>,
     reblogged: &'a [Id],
     favourited: &'a [Id],
@@ -294,7 +340,16 @@ impl RenderContext<'_> {
             sensitive: status.sensitive,
             spoiler_text: status.spoiler_text.clone(),
             media_attachments: Vec::new(),
-            application: None,
+            // Mastodon shows the application to everyone unless the author turned off
+            // "show application" (on by default; Hamlet has no such setting), and always to
+            // the author: so to everyone here. Boosts and remote posts have none.
+            application: self
+                .applications
+                .get(&status.id)
+                .map(|app| entities::StatusApplication {
+                    name: app.name.clone(),
+                    website: app.website.clone(),
+                }),
             mentions,
             tags,
             emojis: Vec::new(),
@@ -314,7 +369,9 @@ impl RenderContext<'_> {
             muted: signed_in.then_some(false),
             bookmarked: signed_in.then(|| self.bookmarked.contains(&status.id)),
             pinned: signed_in.then(|| self.pinned.contains(&status.id)),
-            filtered: None,
+            // Signed-in readers always get the list (Mastodon's `filters_map[id] || []`);
+            // where filters apply, `apply_filters`/`render_one_in` fill it in.
+            filtered: signed_in.then(Vec::new),
         })
     }
 }
@@ -328,6 +385,8 @@ pub struct NewPost {
     pub language: Option<Language>,
     pub in_reply_to_id: Option<String>,
     pub idempotency_key: Option<String>,
+    /// The OAuth application of the token the post was written with.
+    pub application_id: Option<Id>,
 }
 
 /// Writes a post: checks it, resolves its mentions and the post it replies to, renders
@@ -363,6 +422,8 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
             tags: composed.tags,
             idempotency_key: post.idempotency_key,
             created_at: Timestamp::now(),
+            remote: None,
+            application_id: post.application_id,
             text: post.text,
         })
         .await?;
