@@ -21,6 +21,9 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
+use hamlet_federation::client::{ClientConfig, OutboundClient};
+use hamlet_federation::delivery::DeliveryConfig;
+use hamlet_federation::signature::SignatureScheme;
 use hamlet_federation::instance::LocalInstance;
 use hamlet_federation::routes::{FederationState, NodeDescription};
 use hamlet_store::Store;
@@ -44,16 +47,28 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> AppState {
         let limiter = rate_limit::RateLimiter::new(settings.rate_limits.clone());
-        let federation = FederationState {
-            store: store.clone(),
-            local: Arc::new(LocalInstance::new(&settings.public_url)),
-            node: Arc::new(NodeDescription {
+        let mut client_config = ClientConfig::new(settings.public_url.clone());
+        client_config.insecure_local_federation = settings.insecure_local_federation;
+        // Building the client only fails if TLS cannot initialise: nothing would work.
+        let client = OutboundClient::new(client_config).expect("the outbound HTTP client");
+        let federation = FederationState::new(
+            store.clone(),
+            LocalInstance::new(&settings.public_url),
+            NodeDescription {
                 name: settings.instance.name.clone(),
                 description: settings.instance.description.clone(),
                 // Sign-ups open with the membership issue; until then members are invited.
                 open_registrations: false,
-            }),
-        };
+            },
+            client,
+            DeliveryConfig {
+                signature_scheme: match settings.outbound_signatures {
+                    settings::OutboundSignatures::DraftCavage => SignatureScheme::Cavage,
+                    settings::OutboundSignatures::Rfc9421 => SignatureScheme::Rfc9421,
+                },
+                ..DeliveryConfig::default()
+            },
+        );
         AppState {
             store,
             settings: Arc::new(settings),

@@ -16,6 +16,21 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     pub rate_limits: RateLimits,
     pub timelines: TimelineAccess,
+    /// DEVELOPMENT ONLY: let federation use `http://` and loopback addresses, so that
+    /// several instances can talk on one machine. Off by default; logged loudly when on.
+    pub insecure_local_federation: bool,
+    /// How requests to other servers are signed.
+    pub outbound_signatures: OutboundSignatures,
+}
+
+/// The HTTP signature scheme of outbound requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutboundSignatures {
+    /// draft-cavage-http-signatures-12: what nearly every server verifies.
+    #[default]
+    DraftCavage,
+    /// RFC 9421 HTTP Message Signatures.
+    Rfc9421,
 }
 
 /// Whether visitors who are not signed in may read the public timelines.
@@ -63,6 +78,8 @@ impl Settings {
             trust_proxy_headers: false,
             rate_limits: RateLimits::default(),
             timelines: TimelineAccess::default(),
+            insecure_local_federation: false,
+            outbound_signatures: OutboundSignatures::DraftCavage,
         }
     }
 

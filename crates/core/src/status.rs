@@ -13,6 +13,8 @@ pub struct Status {
     /// The ActivityPub id of a remote post; `None` for local posts, whose addresses are
     /// derived from the instance's URL.
     pub uri: Option<String>,
+    /// The page of a remote post for people, when its server names one.
+    pub url: Option<String>,
     pub in_reply_to_id: Option<Id>,
     pub in_reply_to_account_id: Option<Id>,
     /// Set on boosts, which carry no text of their own.

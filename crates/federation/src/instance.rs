@@ -102,6 +102,23 @@ impl LocalInstance {
         url
     }
 
+    /// The id of the local post at `url` (`/users/NAME/statuses/ID` or `/@NAME/ID`).
+    pub fn local_status_id(&self, url: &Url) -> Option<hamlet_core::Id> {
+        if !self.is_local(url) {
+            return None;
+        }
+        let mut segments = url.path_segments()?;
+        let id = match (segments.next()?, segments.next()?, segments.next()) {
+            ("users", _, Some("statuses")) => segments.next()?,
+            (user, id, None) if user.starts_with('@') => id,
+            _ => return None,
+        };
+        if segments.next().is_some() {
+            return None;
+        }
+        id.parse::<i64>().ok().map(hamlet_core::Id::from_i64)
+    }
+
     /// The username behind a local actor or profile URL (`/users/NAME`, `/@NAME`), if
     /// `url` is one.
     pub fn local_username(&self, url: &Url) -> Option<String> {

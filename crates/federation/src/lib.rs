@@ -5,9 +5,17 @@
 //!
 //! Nothing here knows Mastodon's client API; SQL stays in `hamlet-store`.
 
+pub mod actors;
 pub mod client;
+pub mod collections;
+pub mod delivery;
 pub mod discovery;
+pub mod fetch;
+pub mod inbound;
+pub mod inbox;
 pub mod instance;
+pub mod outbox;
 pub mod routes;
 pub mod signature;
+pub mod signer;
 pub mod vocab;

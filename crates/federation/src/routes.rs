@@ -5,24 +5,87 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRef, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use hamlet_core::Timestamp;
-use hamlet_store::Store;
+use hamlet_core::keys::AccountKeys;
+use hamlet_store::{InstanceKeys, Store, StoreError};
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::OnceCell;
 
+use crate::actors;
+use crate::client::OutboundClient;
+use crate::delivery::{DeliveryConfig, DeliveryWorker};
 use crate::discovery::{self, NodeFacts, NodeInfoVersion, Subject, WebfingerError};
 use crate::instance::LocalInstance;
+use crate::signature::PrivateKey;
+use crate::signer::KeySigner;
 
-/// What the federation endpoints can reach.
+/// What the federation endpoints and services can reach.
 #[derive(Clone)]
 pub struct FederationState {
     pub store: Store,
     pub local: Arc<LocalInstance>,
     pub node: Arc<NodeDescription>,
+    /// The one door out.
+    pub client: Arc<OutboundClient>,
+    /// Sends what the outbox holds; run it with [`DeliveryWorker::run`].
+    pub delivery: DeliveryWorker,
+    instance_signer: Arc<OnceCell<Arc<KeySigner>>>,
+}
+
+impl FederationState {
+    pub fn new(
+        store: Store,
+        local: LocalInstance,
+        node: NodeDescription,
+        client: OutboundClient,
+        delivery: DeliveryConfig,
+    ) -> FederationState {
+        let delivery = DeliveryWorker::new(store.clone(), client.clone(), local.clone(), delivery);
+        FederationState {
+            store,
+            local: Arc::new(local),
+            node: Arc::new(node),
+            client: Arc::new(client),
+            delivery,
+            instance_signer: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// The instance actor's keys, created on first use (off the async threads: RSA key
+    /// generation takes a while).
+    pub async fn instance_keys(&self) -> Result<InstanceKeys, StoreError> {
+        if let Some(keys) = self.store.stored_instance_keys().await? {
+            return Ok(keys);
+        }
+        let fresh = tokio::task::spawn_blocking(AccountKeys::generate)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("key generation task: {e}")))?;
+        self.store.instance_keys(move || fresh, Timestamp::now()).await
+    }
+
+    /// What signs the fetches Hamlet makes for itself.
+    pub async fn instance_signer(&self) -> Result<Arc<KeySigner>, StoreError> {
+        self.instance_signer
+            .get_or_try_init(|| async {
+                let keys = self.instance_keys().await?;
+                let key = PrivateKey::from_pem(&keys.private_key_pem)
+                    .map_err(|e| StoreError::Corrupt(format!("instance key: {e}")))?;
+                Ok(Arc::new(KeySigner::new(
+                    self.local.instance_key_id(),
+                    key,
+                    self.delivery.config().signature_scheme,
+                )))
+            })
+            .await
+            .cloned()
+    }
 }
 
 /// How NodeInfo describes this server; fixed at start from the configuration.
@@ -45,6 +108,15 @@ where
         .route("/.well-known/host-meta.json", get(host_meta_json))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/{version}", get(nodeinfo))
+        .route("/users/{username}", get(member_actor))
+        .route("/users/{username}/inbox", post(member_inbox))
+        .route("/users/{username}/outbox", get(outbox))
+        .route("/users/{username}/followers", get(followers))
+        .route("/users/{username}/following", get(following))
+        .route("/users/{username}/collections/featured", get(featured))
+        .route("/users/{username}/statuses/{id}", get(status_document))
+        .route(crate::instance::SHARED_INBOX_PATH, post(shared_inbox))
+        .route(crate::instance::INSTANCE_ACTOR_PATH, get(instance_actor))
 }
 
 /// A federation endpoint's failure: a status and a short JSON reason, nothing internal.
@@ -56,8 +128,8 @@ pub enum FederationError {
     Internal,
 }
 
-impl From<hamlet_store::StoreError> for FederationError {
-    fn from(error: hamlet_store::StoreError) -> FederationError {
+impl From<StoreError> for FederationError {
+    fn from(error: StoreError) -> FederationError {
         tracing::error!(%error, "store error in a federation endpoint");
         FederationError::Internal
     }
@@ -179,4 +251,247 @@ async fn nodeinfo(
         &version.content_type(),
         discovery::nodeinfo(version, &facts).to_string(),
     ))
+}
+
+/// Whether the client asked for ActivityStreams rather than a web page.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|media| {
+            let media = media.trim().to_ascii_lowercase();
+            media.starts_with("application/activity+json")
+                || media.starts_with("application/ld+json")
+                || media.starts_with("application/json")
+        })
+}
+
+/// An ActivityStreams document, with the headers caches and servers need.
+pub fn activity_json(body: impl serde::Serialize) -> Result<Response, FederationError> {
+    let body = serde_json::to_string(&body).map_err(|error| {
+        tracing::error!(%error, "serializing an ActivityStreams document");
+        FederationError::Internal
+    })?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/activity+json; charset=utf-8"),
+            ),
+            (header::VARY, HeaderValue::from_static("Accept")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /users/{username}`: the actor for servers, the profile page for people.
+async fn member_actor(
+    State(state): State<FederationState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, FederationError> {
+    let member = state
+        .store
+        .member_by_username(&username)
+        .await?
+        .ok_or(FederationError::NotFound)?;
+    if member.account.is_suspended() {
+        return Err(FederationError::Gone);
+    }
+    if !wants_activity_json(&headers) {
+        let profile = state.local.profile_url(&member.account.username);
+        return Ok((
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, profile.to_string()),
+                (header::VARY, "Accept".to_owned()),
+            ],
+        )
+            .into_response());
+    }
+    activity_json(actors::member_document(&member.account, &state.local))
+}
+
+/// `GET /actor`: the instance actor.
+async fn instance_actor(State(state): State<FederationState>) -> Result<Response, FederationError> {
+    let keys = state.instance_keys().await?;
+    activity_json(actors::instance_document(
+        &state.local,
+        &keys.public_key_pem,
+        keys.created_at,
+    ))
+}
+
+/// `POST /users/{username}/inbox`.
+async fn member_inbox(
+    State(state): State<FederationState>,
+    Path(username): Path<String>,
+    request: Request<Body>,
+) -> Response {
+    match state.store.member_by_username(&username).await {
+        Ok(Some(_)) => receive(&state, request).await,
+        Ok(None) => FederationError::NotFound.into_response(),
+        Err(error) => FederationError::from(error).into_response(),
+    }
+}
+
+/// `POST /inbox`: the shared inbox.
+async fn shared_inbox(State(state): State<FederationState>, request: Request<Body>) -> Response {
+    receive(&state, request).await
+}
+
+/// The door in: bounded body, signature, then the activity.
+async fn receive(state: &FederationState, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, crate::inbound::MAX_INBOX_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Json(json!({ "error": "The activity is too large" })),
+            )
+                .into_response();
+        }
+    };
+    let signer = match state.authenticate(&parts, &body).await {
+        Ok(signer) => signer,
+        Err(error) => {
+            tracing::info!(%error, "inbox request refused");
+            return (
+                error.status(),
+                Json(json!({ "error": "Request not signed by a verifiable actor" })),
+            )
+                .into_response();
+        }
+    };
+    if let Some(domain) = &signer.account.domain
+        && let Err(error) = state.store.record_domain_contact(domain, Timestamp::now()).await
+    {
+        tracing::warn!(%error, "could not record that a domain contacted us");
+    }
+    let activity = match crate::vocab::parse_activity(&body) {
+        Ok(activity) => activity,
+        Err(error) => {
+            tracing::info!(%error, signer = signer.uri(), "unreadable activity");
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": format!("Invalid activity: {error}") })),
+            )
+                .into_response();
+        }
+    };
+    match state.handle_activity(&signer, activity).await {
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Err(error) => {
+            use crate::inbox::InboxError;
+            let status = match &error {
+                InboxError::ActorMismatch => StatusCode::UNAUTHORIZED,
+                InboxError::NotOwner => StatusCode::FORBIDDEN,
+                InboxError::Invalid(_) | InboxError::Resolve(_) => StatusCode::BAD_REQUEST,
+                InboxError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            tracing::info!(%error, signer = signer.uri(), "activity refused");
+            (status, Json(json!({ "error": error.to_string() }))).into_response()
+        }
+    }
+}
+
+/// The member `username`, unless unknown (404) or suspended (410).
+async fn visible_member(
+    state: &FederationState,
+    username: &str,
+) -> Result<hamlet_core::account::Member, FederationError> {
+    let member = state
+        .store
+        .member_by_username(username)
+        .await?
+        .ok_or(FederationError::NotFound)?;
+    if member.account.is_suspended() {
+        return Err(FederationError::Gone);
+    }
+    Ok(member)
+}
+
+#[derive(Deserialize)]
+pub struct CollectionQuery {
+    page: Option<String>,
+    max_id: Option<String>,
+}
+
+/// `GET /users/{username}/outbox[?page=true[&max_id=ID]]`.
+async fn outbox(
+    State(state): State<FederationState>,
+    Path(username): Path<String>,
+    Query(query): Query<CollectionQuery>,
+) -> Result<Response, FederationError> {
+    let member = visible_member(&state, &username).await?;
+    let max_id = match query.max_id.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<i64>()
+                .map(hamlet_core::Id::from_i64)
+                .map_err(|_| FederationError::BadRequest("max_id is not an id"))?,
+        ),
+    };
+    let page = query.page.is_some() || max_id.is_some();
+    activity_json(state.outbox(&member, page, max_id).await?)
+}
+
+/// `GET /users/{username}/followers`.
+async fn followers(
+    State(state): State<FederationState>,
+    Path(username): Path<String>,
+) -> Result<Response, FederationError> {
+    let member = visible_member(&state, &username).await?;
+    activity_json(state.relation_collection(&member, true).await?)
+}
+
+/// `GET /users/{username}/following`.
+async fn following(
+    State(state): State<FederationState>,
+    Path(username): Path<String>,
+) -> Result<Response, FederationError> {
+    let member = visible_member(&state, &username).await?;
+    activity_json(state.relation_collection(&member, false).await?)
+}
+
+/// `GET /users/{username}/collections/featured`.
+async fn featured(
+    State(state): State<FederationState>,
+    Path(username): Path<String>,
+) -> Result<Response, FederationError> {
+    let member = visible_member(&state, &username).await?;
+    activity_json(state.featured(&member).await?)
+}
+
+/// `GET /users/{username}/statuses/{id}`: the post as a `Note`, or its page for people.
+/// A post that anonymous visitors may not read answers 404, like one that does not exist.
+async fn status_document(
+    State(state): State<FederationState>,
+    Path((username, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, FederationError> {
+    let member = visible_member(&state, &username).await?;
+    let id = id
+        .parse::<i64>()
+        .map(hamlet_core::Id::from_i64)
+        .map_err(|_| FederationError::NotFound)?;
+    let note = state
+        .public_post(&member, id)
+        .await?
+        .ok_or(FederationError::NotFound)?;
+    if !wants_activity_json(&headers) {
+        return Ok((
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, note.url.to_string()),
+                (header::VARY, "Accept".to_owned()),
+            ],
+        )
+            .into_response());
+    }
+    activity_json(crate::vocab::out::WithContext::new(note))
 }

@@ -16,7 +16,7 @@ use url::Url;
 
 pub const DEFAULT_CONFIG_FILE: &str = "hamlet.toml";
 const ENV_PREFIX: &str = "HAMLET_";
-const SECTIONS: &[&str] = &["server", "database", "instance", "limits", "log"];
+const SECTIONS: &[&str] = &["server", "database", "instance", "federation", "limits", "log"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -24,8 +24,20 @@ pub struct RawConfig {
     pub server: ServerSection,
     pub database: DatabaseSection,
     pub instance: InstanceSection,
+    pub federation: FederationSection,
     pub limits: LimitsSection,
     pub log: LogSection,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationSection {
+    /// DEVELOPMENT ONLY: federate over `http://` with loopback addresses, for several
+    /// instances on one machine. Never on in production.
+    pub allow_insecure_loopback_for_development: bool,
+    /// How outbound requests are signed: `draft-cavage` (what most servers verify) or
+    /// `rfc9421`.
+    pub signature_scheme: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,6 +121,10 @@ impl Default for RawConfig {
                 public_local_timeline: false,
                 public_federated_timeline: true,
             },
+            federation: FederationSection {
+                allow_insecure_loopback_for_development: false,
+                signature_scheme: "draft-cavage".into(),
+            },
             limits: LimitsSection {
                 window_seconds: 300,
                 sign_in_attempts: 10,
@@ -136,6 +152,11 @@ impl Default for DatabaseSection {
 impl Default for InstanceSection {
     fn default() -> Self {
         RawConfig::default().instance
+    }
+}
+impl Default for FederationSection {
+    fn default() -> Self {
+        RawConfig::default().federation
     }
 }
 impl Default for LimitsSection {
@@ -381,6 +402,18 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
             "expected the http(s) address where this server's source code is published",
         ));
     }
+    let signature_scheme = match raw.federation.signature_scheme.as_str() {
+        "draft-cavage" => hamlet_api::settings::OutboundSignatures::DraftCavage,
+        "rfc9421" => hamlet_api::settings::OutboundSignatures::Rfc9421,
+        other => {
+            return Err(invalid(
+                "federation.signature_scheme",
+                f,
+                other,
+                "expected draft-cavage or rfc9421",
+            ));
+        }
+    };
     if raw.limits.window_seconds == 0 {
         return Err(invalid("limits.window_seconds", f, 0, "must be at least 1"));
     }
@@ -404,6 +437,8 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
     settings.max_request_bytes =
         usize::try_from(raw.server.max_request_bytes).unwrap_or(usize::MAX);
     settings.trust_proxy_headers = raw.server.trust_proxy_headers;
+    settings.insecure_local_federation = raw.federation.allow_insecure_loopback_for_development;
+    settings.outbound_signatures = signature_scheme;
     settings.timelines = hamlet_api::settings::TimelineAccess {
         local_public: raw.instance.public_local_timeline,
         remote_public: raw.instance.public_federated_timeline,

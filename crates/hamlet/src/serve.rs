@@ -134,29 +134,53 @@ pub async fn run(config: Config) -> Result<(), Failure> {
     tracing::info!(%address, public_url = %settings.public_url, engine = ?store.engine(), version = hamlet_core::VERSION, "Hamlet is listening");
 
     let sweeper = tokio::spawn(sweep_expired(store.clone()));
-    let app = hamlet_api::app(AppState::new(store.clone(), settings));
+    let state = AppState::new(store.clone(), settings);
+    // The delivery worker stops with the server: requests in flight get a short grace,
+    // anything unsent stays in the outbox for the next start.
+    let (stopping, mut stop) = tokio::sync::watch::channel(false);
+    let delivery = state.federation.delivery.clone();
+    let worker = tokio::spawn(async move {
+        delivery
+            .run(async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            })
+            .await;
+    });
+    let app = hamlet_api::app(state);
     let served = axum::serve(
         listener,
         ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    })
     .await;
+    if let Err(error) = worker.await {
+        tracing::warn!(%error, "the delivery worker ended abnormally");
+    }
     sweeper.abort();
     store.close().await;
     tracing::info!("stopped");
     served.map_err(|e| Failure::new(exit::FAILURE, format!("server error: {e}")))
 }
 
-/// Forgets expired authorization codes once an hour.
+/// How long handled activity ids are remembered (redeliveries stop long before).
+const INBOUND_ACTIVITY_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// Forgets expired authorization codes and old handled-activity ids once an hour.
 async fn sweep_expired(store: Store) {
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         interval.tick().await;
-        if let Err(error) = store
-            .delete_expired_authorization_codes(hamlet_core::Timestamp::now())
-            .await
-        {
+        let now = hamlet_core::Timestamp::now();
+        if let Err(error) = store.delete_expired_authorization_codes(now).await {
             tracing::warn!(%error, "could not delete expired authorization codes");
+        }
+        let before =
+            hamlet_core::Timestamp::from_millis(now.as_millis() - INBOUND_ACTIVITY_MEMORY.as_millis() as i64);
+        if let Err(error) = store.prune_inbound_activities(before).await {
+            tracing::warn!(%error, "could not prune handled activity ids");
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::{Store, StoreError};
 pub struct InstanceKeys {
     pub public_key_pem: String,
     pub private_key_pem: String,
+    pub created_at: Timestamp,
 }
 
 impl std::fmt::Debug for InstanceKeys {
@@ -61,16 +62,22 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("instance keys vanished after insert".into()))
     }
 
-    async fn stored_instance_keys(&self) -> Result<Option<InstanceKeys>, StoreError> {
-        let row: Option<(String, String)> = with_db!(self, db => {
-            sqlx::query_as("SELECT public_key_pem, private_key_pem FROM instance_keys WHERE id = 1")
-                .fetch_optional(db)
-                .await?
+    /// The instance actor's keys, if they were created already.
+    pub async fn stored_instance_keys(&self) -> Result<Option<InstanceKeys>, StoreError> {
+        let row: Option<(String, String, i64)> = with_db!(self, db => {
+            sqlx::query_as(
+                "SELECT public_key_pem, private_key_pem, created_at FROM instance_keys WHERE id = 1",
+            )
+            .fetch_optional(db)
+            .await?
         });
-        Ok(row.map(|(public_key_pem, private_key_pem)| InstanceKeys {
-            public_key_pem,
-            private_key_pem,
-        }))
+        Ok(
+            row.map(|(public_key_pem, private_key_pem, created_at)| InstanceKeys {
+                public_key_pem,
+                private_key_pem,
+                created_at: Timestamp::from_millis(created_at),
+            }),
+        )
     }
 
     /// The private key a local account signs with; `None` for remote or unknown accounts.

@@ -225,12 +225,14 @@ impl Store {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// Boosts `original` for `account`; boosting twice returns the first boost.
+    /// Boosts `original` for `account`; boosting twice returns the first boost. `uri` is
+    /// the `Announce` id of a remote account's boost (`None` for members).
     pub async fn reblog(
         &self,
         account: Id,
         original: Id,
         visibility: Visibility,
+        uri: Option<&str>,
         now: Timestamp,
     ) -> Result<Created, StoreError> {
         let id = Id::generate(now);
@@ -248,13 +250,14 @@ impl Store {
                 None => {
                     sqlx::query(
                         "INSERT INTO statuses (id, account_id, reblog_of_id, visibility, local, \
-                         created_at) VALUES ($1, $2, $3, $4, TRUE, $5)",
+                         created_at, uri) VALUES ($1, $2, $3, $4, $6 IS NULL, $5, $6)",
                     )
                     .bind(id.as_i64())
                     .bind(account.as_i64())
                     .bind(original.as_i64())
                     .bind(visibility.as_str())
                     .bind(now.as_millis())
+                    .bind(uri)
                     .execute(&mut *tx)
                     .await?;
                     let author: i64 =

@@ -12,9 +12,12 @@ mod audience;
 #[macro_use]
 mod accounts;
 mod conversations;
+#[macro_use]
+mod deliveries;
 mod edits;
 mod error;
 mod federation;
+mod inbox;
 mod filters;
 mod interactions;
 mod notifications;
@@ -29,6 +32,10 @@ mod statuses;
 pub use accounts::{MemberFilter, NewMember};
 pub use conversations::Conversation;
 pub use db::{Engine, Store};
+pub use deliveries::{
+    ClaimedDelivery, DeliveryQueueStats, DeliveryTargets, DomainHealth, LocalSigningKey, Outbound,
+    PendingDelivery,
+};
 pub use edits::{StatusEdit, Version};
 pub use error::{Conflict, StoreError};
 pub use federation::{InstanceKeys, LocalUsage};
@@ -42,4 +49,6 @@ pub use oauth::{
 pub use relationships::{FollowOutcome, ListKind, Listed, Relationship};
 pub use remote_accounts::{RemoteAccount, RemoteAccountUpsert};
 pub use setup::FirstAdminError;
-pub use statuses::{AccountStatusFilter, Created, NewStatus, Page, StatusCounts};
+pub use statuses::{
+    AccountStatusFilter, Created, NewStatus, Page, RemoteOrigin, StatusApplication, StatusCounts,
+};

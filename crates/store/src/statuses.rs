@@ -33,6 +33,27 @@ pub struct NewStatus {
     pub tags: Vec<String>,
     pub idempotency_key: Option<String>,
     pub created_at: Timestamp,
+    /// Where a post written elsewhere lives; `None` for posts written here.
+    pub remote: Option<RemoteOrigin>,
+    /// The OAuth application the post was written with; `None` for none (remote posts,
+    /// posts made by the server itself).
+    pub application_id: Option<Id>,
+}
+
+/// The application a post was written with, as Mastodon shows it on the post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusApplication {
+    pub name: String,
+    pub website: Option<String>,
+}
+
+/// The addresses of a remote post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteOrigin {
+    /// The ActivityPub id.
+    pub uri: String,
+    /// The page for people, when it differs from the id.
+    pub url: Option<String>,
 }
 
 /// The outcome of storing a post with an idempotency key.
@@ -74,7 +95,7 @@ macro_rules! status_columns {
     () => {
         "s.id, s.account_id, s.uri, s.in_reply_to_id, s.in_reply_to_account_id, \
          s.reblog_of_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility, \
-         s.language, s.local, s.created_at, s.edited_at"
+         s.language, s.local, s.created_at, s.edited_at, s.url"
     };
 }
 
@@ -110,6 +131,7 @@ struct StatusRow {
     local: bool,
     created_at: i64,
     edited_at: Option<i64>,
+    url: Option<String>,
 }
 
 impl StatusRow {
@@ -119,6 +141,7 @@ impl StatusRow {
             id: Id::from_i64(self.id),
             account_id: Id::from_i64(self.account_id),
             uri: self.uri.clone(),
+            url: self.url.clone(),
             in_reply_to_id: self.in_reply_to_id.map(Id::from_i64),
             in_reply_to_account_id: self.in_reply_to_account_id.map(Id::from_i64),
             reblog_of_id: self.reblog_of_id.map(Id::from_i64),
@@ -155,6 +178,13 @@ struct PairRow {
 struct TagRow {
     status_id: i64,
     name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StatusApplicationRow {
+    status_id: i64,
+    name: String,
+    website: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -222,8 +252,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, \
                  text, content, spoiler_text, sensitive, visibility, language, local, created_at, \
-                 conversation_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12)",
+                 conversation_id, uri, url, application_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, $12, $14, $15, $16)",
             )
             .bind(id.as_i64())
             .bind(new.account_id.as_i64())
@@ -237,6 +267,10 @@ impl Store {
             .bind(new.language.as_ref().map(|l| l.as_str()))
             .bind(new.created_at.as_millis())
             .bind(conversation)
+            .bind(new.remote.is_none())
+            .bind(new.remote.as_ref().map(|r| r.uri.as_str()))
+            .bind(new.remote.as_ref().and_then(|r| r.url.as_deref()))
+            .bind(new.application_id.map(Id::as_i64))
             .execute(&mut *tx)
             .await?;
             if let Some(conversation) = conversation {
@@ -316,6 +350,17 @@ impl Store {
         Ok(self.statuses_by_ids(&[id]).await?.pop())
     }
 
+    /// The remote post (or remote boost) whose ActivityPub id is `uri`.
+    pub async fn status_by_uri(&self, uri: &str) -> Result<Option<Status>, StoreError> {
+        let row: Option<StatusRow> = with_db!(self, db => {
+            sqlx::query_as(concat!("SELECT ", status_columns!(), " FROM statuses s WHERE s.uri = $1"))
+                .bind(uri)
+                .fetch_optional(db)
+                .await?
+        });
+        row.map(StatusRow::into_status).transpose()
+    }
+
     /// The posts with these ids that exist, in the order of `ids`.
     pub async fn statuses_by_ids(&self, wanted: &[Id]) -> Result<Vec<Status>, StoreError> {
         if wanted.is_empty() {
@@ -377,6 +422,36 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|r| (Id::from_i64(r.a), Id::from_i64(r.b)))
+            .collect())
+    }
+
+    /// The applications these posts were written with, for those that have one.
+    pub async fn status_applications(
+        &self,
+        statuses: &[Id],
+    ) -> Result<HashMap<Id, StatusApplication>, StoreError> {
+        if statuses.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<StatusApplicationRow> = with_db!(self, db => fetch_with_ids!(
+            db,
+            StatusApplicationRow,
+            "SELECT s.id AS status_id, a.name, a.website FROM statuses s \
+             JOIN oauth_applications a ON a.id = s.application_id WHERE s.id IN (",
+            statuses,
+            ")"
+        ));
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    Id::from_i64(r.status_id),
+                    StatusApplication {
+                        name: r.name,
+                        website: r.website,
+                    },
+                )
+            })
             .collect())
     }
 
@@ -761,7 +836,8 @@ impl Store {
 
     /// The viewer's home timeline, newest first: their own posts and boosts and those of
     /// the accounts they follow (boosts only where the follow shows them), minus what
-    /// they may not see, block or mute.
+    /// they may not see and, as Mastodon's home feed, anything by, boosting a post of, or
+    /// mentioning an account they block or mute.
     pub async fn home_timeline(
         &self,
         viewer: Id,
@@ -779,7 +855,7 @@ impl Store {
                      AND ($3 IS NULL OR s.id < $3) AND ($4 IS NULL OR s.id > $4) AND ",
                     visible_to_viewer!(),
                     " AND ",
-                    not_hidden_by_viewer!(),
+                    not_hidden_from_home!(),
                     " ORDER BY s.id ",
                     $order,
                     " LIMIT $5"

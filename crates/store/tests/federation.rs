@@ -42,6 +42,8 @@ fn post_at(author: Id, created_at: Timestamp) -> NewStatus {
         tags: Vec::new(),
         idempotency_key: None,
         created_at,
+        remote: None,
+        application_id: None,
     }
 }
 

@@ -26,7 +26,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub settings: Settings,
     pub db: TestDb,
+    /// What the federation endpoints and services use (the outbound client, the
+    /// delivery worker).
+    pub federation: hamlet_federation::routes::FederationState,
     server: JoinHandle<()>,
+    delivery: Option<JoinHandle<()>>,
 }
 
 /// A member created for a test, with the password it was given.
@@ -60,7 +64,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{port}");
     let mut settings = Settings::for_url(address.parse().expect("loopback URL"));
     configure(&mut settings);
-    let app = hamlet_api::app(AppState::new(store.clone(), settings.clone()));
+    let state = AppState::new(store.clone(), settings.clone());
+    let federation = state.federation.clone();
+    // Instances that federate (on loopback, for tests) send what they enqueue.
+    let delivery = settings.insecure_local_federation.then(|| {
+        let worker = federation.delivery.clone();
+        tokio::spawn(async move { worker.run(std::future::pending()).await })
+    });
+    let app = hamlet_api::app(state);
     let server = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -79,13 +90,24 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         client,
         settings,
         db,
+        federation,
         server,
+        delivery,
     }
+}
+
+/// An instance that federates with others on loopback (the development switch on) and
+/// runs its delivery worker.
+pub async fn spawn_federating_app() -> TestApp {
+    spawn_app_with(|settings| settings.insecure_local_federation = true).await
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(delivery) = &self.delivery {
+            delivery.abort();
+        }
     }
 }
 

@@ -8,5 +8,5 @@ mod app;
 mod db;
 pub mod openapi;
 
-pub use app::{TestApp, TestMember, spawn_app, spawn_app_with};
+pub use app::{TestApp, TestMember, spawn_app, spawn_app_with, spawn_federating_app};
 pub use db::TestDb;

@@ -138,7 +138,7 @@ pub async fn reblog(
     };
     let created = state
         .store
-        .reblog(member.account.id, original.id, visibility, Timestamp::now())
+        .reblog(member.account.id, original.id, visibility, None, Timestamp::now())
         .await?;
     let id = match created {
         Created::New(id) | Created::Existing(id) => id,

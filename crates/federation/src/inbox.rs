@@ -1,0 +1,621 @@
+//! What an authenticated activity does. The gate ([`crate::inbound`]) has established who
+//! signed; here every activity is checked against that signer (the actor is the signer,
+//! objects are the actor's own) before anything changes, and handling is idempotent by
+//! activity id.
+
+use hamlet_core::account::Member;
+use hamlet_core::sanitize;
+use hamlet_core::status::Status;
+use hamlet_core::Timestamp;
+use hamlet_store::{Mark, NewStatus, RemoteAccount, RemoteOrigin, StatusEdit, StoreError};
+use url::Url;
+
+use crate::fetch::ResolveError;
+use crate::routes::FederationState;
+use crate::vocab::{self, Activity, InnerActivity, PostKind, PostOrRef, RemoteNote, Updated};
+
+/// How many unknown ancestors of a reply are fetched at most.
+pub const MAX_ANCESTORS_FETCHED: usize = 5;
+const MAX_SPOILER_CHARS: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    #[error("the activity's actor is not the signer")]
+    ActorMismatch,
+    #[error("the object does not belong to the actor")]
+    NotOwner,
+    #[error("invalid activity: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What became of an activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Done,
+    /// Seen before (a redelivery): nothing changed.
+    Duplicate,
+    /// Understood but not acted on (unknown type, nothing of ours concerned).
+    Ignored,
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.origin() == b.origin()
+}
+
+impl FederationState {
+    /// Handles `activity`, signed by `signer`.
+    pub async fn handle_activity(
+        &self,
+        signer: &RemoteAccount,
+        activity: Activity,
+    ) -> Result<Handled, InboxError> {
+        let signer_uri = Url::parse(signer.uri()).map_err(|_| InboxError::ActorMismatch)?;
+        if let Some(actor) = activity.actor()
+            && *actor != signer_uri
+        {
+            return Err(InboxError::ActorMismatch);
+        }
+        let id = activity.id().cloned();
+        if let Some(id) = &id {
+            if !same_origin(id, &signer_uri) {
+                return Err(InboxError::NotOwner);
+            }
+            if !self
+                .store
+                .record_inbound_activity(id.as_str(), Timestamp::now())
+                .await?
+            {
+                return Ok(Handled::Duplicate);
+            }
+        }
+        let result = self.dispatch(signer, &signer_uri, activity).await;
+        if result.is_err()
+            && let Some(id) = &id
+            && let Err(error) = self.store.forget_inbound_activity(id.as_str()).await
+        {
+            tracing::warn!(%error, "could not forget a failed activity");
+        }
+        result
+    }
+
+    async fn dispatch(
+        &self,
+        signer: &RemoteAccount,
+        signer_uri: &Url,
+        activity: Activity,
+    ) -> Result<Handled, InboxError> {
+        match activity {
+            Activity::Follow { id, object, .. } => self.on_follow(signer, &id, &object).await,
+            Activity::Accept { object, .. } => self.on_accept(signer, &object).await,
+            Activity::Reject { object, .. } => self.on_reject(signer, &object).await,
+            Activity::Undo { object, .. } => self.on_undo(signer, &object).await,
+            Activity::Create { object, .. } => self.on_create(signer, object).await,
+            Activity::Update { object, .. } => self.on_update(signer, signer_uri, object).await,
+            Activity::Delete { object, .. } => self.on_delete(signer, signer_uri, &object).await,
+            Activity::Announce {
+                id,
+                object,
+                audience,
+                published,
+                ..
+            } => self.on_announce(signer, &id, object, &audience, published).await,
+            Activity::Like { object, .. } => self.on_like(signer, &object).await,
+            Activity::Block { object, .. } => self.on_block(signer, &object).await,
+            Activity::Move { .. } | Activity::Unknown { .. } => Ok(Handled::Ignored),
+        }
+    }
+
+    async fn local_member(&self, actor: &Url) -> Result<Option<Member>, StoreError> {
+        match self.local.local_username(actor) {
+            Some(name) => self.store.member_by_username(&name).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn on_follow(
+        &self,
+        follower: &RemoteAccount,
+        follow_id: &Url,
+        object: &Url,
+    ) -> Result<Handled, InboxError> {
+        let Some(member) = self.local_member(object).await? else {
+            return Ok(Handled::Ignored);
+        };
+        let target = &member.account;
+        let blocked = self
+            .store
+            .relationships(target.id, &[follower.account.id], Timestamp::now())
+            .await?
+            .first()
+            .is_some_and(|r| r.blocking);
+        if target.is_suspended() || blocked {
+            self.send_reject(target, follower, Some(follow_id.to_string()))
+                .await?;
+            return Ok(Handled::Done);
+        }
+        let outcome = self
+            .store
+            .follow(
+                follower.account.id,
+                target.id,
+                target.locked,
+                true,
+                false,
+                Timestamp::now(),
+            )
+            .await?;
+        self.store
+            .set_follow_uri(follower.account.id, target.id, follow_id.as_str())
+            .await?;
+        if outcome == hamlet_store::FollowOutcome::Following {
+            self.send_accept(target, follower, Some(follow_id.to_string()))
+                .await?;
+        }
+        Ok(Handled::Done)
+    }
+
+    /// The member a remote answer (`Accept`/`Reject` of our `Follow`) is about.
+    async fn follower_of_answer(
+        &self,
+        answering: &RemoteAccount,
+        object: &InnerActivity,
+    ) -> Result<Option<Member>, InboxError> {
+        let follower = match object {
+            InnerActivity::Follow(follow) => {
+                if let Some(object) = &follow.object
+                    && object.as_str() != answering.uri()
+                {
+                    return Err(InboxError::NotOwner);
+                }
+                follow.actor.clone()
+            }
+            _ => None,
+        };
+        // Bare ids: our Follow ids name the follower (`/users/NAME/follows/...`).
+        let follower = follower.or_else(|| {
+            let id = object.id()?;
+            let name = id.path().strip_prefix("/users/")?.split('/').next()?;
+            Some(self.local.actor_url(name))
+        });
+        match follower {
+            Some(actor) => Ok(self.local_member(&actor).await?),
+            None => Ok(None),
+        }
+    }
+
+    async fn on_accept(
+        &self,
+        target: &RemoteAccount,
+        object: &InnerActivity,
+    ) -> Result<Handled, InboxError> {
+        let Some(member) = self.follower_of_answer(target, object).await? else {
+            return Ok(Handled::Ignored);
+        };
+        let done = self
+            .store
+            .authorize_follow_request(target.account.id, member.account.id, Timestamp::now())
+            .await?;
+        Ok(if done { Handled::Done } else { Handled::Ignored })
+    }
+
+    async fn on_reject(
+        &self,
+        target: &RemoteAccount,
+        object: &InnerActivity,
+    ) -> Result<Handled, InboxError> {
+        let Some(member) = self.follower_of_answer(target, object).await? else {
+            return Ok(Handled::Ignored);
+        };
+        self.store
+            .unfollow(member.account.id, target.account.id)
+            .await?;
+        Ok(Handled::Done)
+    }
+
+    async fn on_undo(
+        &self,
+        actor: &RemoteAccount,
+        object: &InnerActivity,
+    ) -> Result<Handled, InboxError> {
+        let inner = match object {
+            InnerActivity::Follow(r)
+            | InnerActivity::Like(r)
+            | InnerActivity::Announce(r)
+            | InnerActivity::Block(r) => r,
+            InnerActivity::Ref(id) => {
+                // Only the id: a boost is found by it; anything else cannot be undone.
+                return self.undo_announce(actor, id).await;
+            }
+            InnerActivity::Other { .. } => return Ok(Handled::Ignored),
+        };
+        if let Some(inner_actor) = &inner.actor
+            && inner_actor.as_str() != actor.uri()
+        {
+            return Err(InboxError::NotOwner);
+        }
+        match object {
+            InnerActivity::Follow(_) => {
+                let Some(object) = &inner.object else {
+                    return Ok(Handled::Ignored);
+                };
+                let Some(member) = self.local_member(object).await? else {
+                    return Ok(Handled::Ignored);
+                };
+                self.store
+                    .unfollow(actor.account.id, member.account.id)
+                    .await?;
+                Ok(Handled::Done)
+            }
+            InnerActivity::Like(_) => {
+                let Some(status) = self.local_status(inner.object.as_ref()).await? else {
+                    return Ok(Handled::Ignored);
+                };
+                self.store
+                    .unmark(Mark::Favourite, actor.account.id, status.id)
+                    .await?;
+                Ok(Handled::Done)
+            }
+            InnerActivity::Announce(_) => match &inner.id {
+                Some(id) => self.undo_announce(actor, id).await,
+                None => Ok(Handled::Ignored),
+            },
+            InnerActivity::Block(_) => {
+                let Some(object) = &inner.object else {
+                    return Ok(Handled::Ignored);
+                };
+                let Some(member) = self.local_member(object).await? else {
+                    return Ok(Handled::Ignored);
+                };
+                self.store
+                    .unblock(actor.account.id, member.account.id)
+                    .await?;
+                Ok(Handled::Done)
+            }
+            _ => Ok(Handled::Ignored),
+        }
+    }
+
+    async fn undo_announce(&self, actor: &RemoteAccount, id: &Url) -> Result<Handled, InboxError> {
+        let Some(boost) = self.store.status_by_uri(id.as_str()).await? else {
+            return Ok(Handled::Ignored);
+        };
+        if boost.account_id != actor.account.id {
+            return Err(InboxError::NotOwner);
+        }
+        match boost.reblog_of_id {
+            Some(original) => {
+                self.store.unreblog(actor.account.id, original).await?;
+                Ok(Handled::Done)
+            }
+            None => Ok(Handled::Ignored),
+        }
+    }
+
+    /// A local post named by its URL (`/users/NAME/statuses/ID` or `/@NAME/ID`).
+    async fn local_status(&self, url: Option<&Url>) -> Result<Option<Status>, StoreError> {
+        let Some(id) = url.and_then(|url| self.local.local_status_id(url)) else {
+            return Ok(None);
+        };
+        let status = self.store.status_by_id(id).await?;
+        Ok(status.filter(|s| s.local && s.reblog_of_id.is_none()))
+    }
+
+    /// The post `url` names: local, stored, or (remote) fetched and stored.
+    async fn status_for(&self, url: &Url) -> Result<Option<Status>, InboxError> {
+        if self.local.is_local(url) {
+            return Ok(self.local_status(Some(url)).await?);
+        }
+        if let Some(known) = self.store.status_by_uri(url.as_str()).await? {
+            return Ok(Some(known));
+        }
+        let post = self.fetch_post(url).await?;
+        let author = self.resolve_actor(&post.attributed_to).await?;
+        Ok(Some(self.store_post(&author, &post, 0).await?))
+    }
+
+    async fn fetch_post(&self, url: &Url) -> Result<RemoteNote, InboxError> {
+        let signer = self.instance_signer().await?;
+        let document = self
+            .client
+            .fetch_object(url, Some(signer.as_ref() as &dyn crate::client::RequestSigner))
+            .await
+            .map_err(ResolveError::from)?;
+        let bytes = serde_json::to_vec(&document.json).map_err(|e| InboxError::Invalid(e.to_string()))?;
+        let post = vocab::parse_post(&bytes).map_err(|e| InboxError::Invalid(e.to_string()))?;
+        // The client checked the document's id is on the origin it came from; its author
+        // must be too.
+        if !same_origin(&post.id, &post.attributed_to) {
+            return Err(InboxError::NotOwner);
+        }
+        Ok(post)
+    }
+
+    async fn on_create(
+        &self,
+        author: &RemoteAccount,
+        object: PostOrRef,
+    ) -> Result<Handled, InboxError> {
+        let author_uri = Url::parse(author.uri()).map_err(|_| InboxError::ActorMismatch)?;
+        let post = match object {
+            // An embedded post is trusted only from its own origin; otherwise it is
+            // fetched from where its id says it lives.
+            PostOrRef::Post(post) if same_origin(&post.id, &author_uri) => *post,
+            other => self.fetch_post(other.id()).await?,
+        };
+        if post.attributed_to != author_uri {
+            return Err(InboxError::NotOwner);
+        }
+        if self.store.status_by_uri(post.id.as_str()).await?.is_some() {
+            return Ok(Handled::Duplicate);
+        }
+        self.store_post(author, &post, 0).await?;
+        Ok(Handled::Done)
+    }
+
+    /// Stores a remote post by `author`, with up to [`MAX_ANCESTORS_FETCHED`] unknown
+    /// ancestors fetched first (`depth` counts them), so threads hold together.
+    async fn store_post(
+        &self,
+        author: &RemoteAccount,
+        post: &RemoteNote,
+        depth: usize,
+    ) -> Result<Status, InboxError> {
+        let parent = match &post.in_reply_to {
+            None => None,
+            Some(parent) if self.local.is_local(parent) => self.local_status(Some(parent)).await?,
+            Some(parent) => match self.store.status_by_uri(parent.as_str()).await? {
+                Some(known) => Some(known),
+                None if depth < MAX_ANCESTORS_FETCHED => {
+                    match Box::pin(self.fetch_ancestor(parent, depth + 1)).await {
+                        Ok(found) => Some(found),
+                        Err(error) => {
+                            tracing::debug!(%parent, %error, "could not fetch an ancestor");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            },
+        };
+        let mentions = self.mentioned_accounts(post).await?;
+        let followers = self
+            .store
+            .remote_account_by_id(author.account.id)
+            .await?
+            .and_then(|a| a.followers_url)
+            .and_then(|u| Url::parse(&u).ok());
+        let visibility = post.audience.visibility(followers.as_ref());
+        let now = Timestamp::now();
+        let created_at = post.published.filter(|p| *p <= now).unwrap_or(now);
+        let new = NewStatus {
+            account_id: author.account.id,
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            text: String::new(),
+            content: post_html(post),
+            spoiler_text: sanitize::remote_plain_text(
+                post.summary.as_deref().unwrap_or_default(),
+                MAX_SPOILER_CHARS,
+            ),
+            sensitive: post.sensitive,
+            visibility,
+            language: post
+                .language
+                .as_deref()
+                .and_then(|l| hamlet_core::account::Language::parse(l).ok()),
+            mentions,
+            tags: post.hashtags.iter().map(|h| h.name.clone()).collect(),
+            idempotency_key: None,
+            application_id: None,
+            created_at,
+            remote: Some(RemoteOrigin {
+                uri: post.id.to_string(),
+                url: post.url.as_ref().map(Url::to_string),
+            }),
+        };
+        let created = self.store.insert_status(new).await?;
+        let id = match created {
+            hamlet_store::Created::New(id) | hamlet_store::Created::Existing(id) => id,
+        };
+        self.store
+            .status_by_id(id)
+            .await?
+            .ok_or(InboxError::Store(StoreError::NotFound))
+    }
+
+    /// The known accounts a post mentions (members, and remote accounts stored here).
+    async fn mentioned_accounts(&self, post: &RemoteNote) -> Result<Vec<hamlet_core::Id>, StoreError> {
+        let mut mentions = Vec::new();
+        for mention in &post.mentions {
+            let account = match self.local.local_username(&mention.href) {
+                Some(name) => self.store.member_by_username(&name).await?.map(|m| m.account),
+                None => self
+                    .store
+                    .remote_account_by_uri(mention.href.as_str())
+                    .await?
+                    .map(|r| r.account),
+            };
+            if let Some(account) = account
+                && !mentions.contains(&account.id)
+            {
+                mentions.push(account.id);
+            }
+        }
+        Ok(mentions)
+    }
+
+    async fn fetch_ancestor(&self, url: &Url, depth: usize) -> Result<Status, InboxError> {
+        let post = self.fetch_post(url).await?;
+        let author = self.resolve_actor(&post.attributed_to).await?;
+        self.store_post(&author, &post, depth).await
+    }
+
+    async fn on_update(
+        &self,
+        actor: &RemoteAccount,
+        actor_uri: &Url,
+        object: Updated,
+    ) -> Result<Handled, InboxError> {
+        match object {
+            Updated::Actor(updated) => {
+                if updated.id != *actor_uri {
+                    return Err(InboxError::NotOwner);
+                }
+                // Refetch rather than trust the embedded copy: the actor's own server
+                // says what is true now.
+                self.fetch_actor(actor_uri).await?;
+                Ok(Handled::Done)
+            }
+            Updated::Post(post) => {
+                if post.attributed_to != *actor_uri || !same_origin(&post.id, actor_uri) {
+                    return Err(InboxError::NotOwner);
+                }
+                let Some(existing) = self.store.status_by_uri(post.id.as_str()).await? else {
+                    return Ok(Handled::Ignored);
+                };
+                if existing.account_id != actor.account.id {
+                    return Err(InboxError::NotOwner);
+                }
+                let now = Timestamp::now();
+                self.store
+                    .edit_status(StatusEdit {
+                        status_id: existing.id,
+                        text: String::new(),
+                        content: post_html(&post),
+                        spoiler_text: sanitize::remote_plain_text(
+                            post.summary.as_deref().unwrap_or_default(),
+                            MAX_SPOILER_CHARS,
+                        ),
+                        sensitive: post.sensitive,
+                        language: existing.language.clone(),
+                        mentions: self.mentioned_accounts(&post).await?,
+                        tags: post.hashtags.iter().map(|h| h.name.clone()).collect(),
+                        edited_at: post.updated.filter(|u| *u <= now).unwrap_or(now),
+                    })
+                    .await?;
+                Ok(Handled::Done)
+            }
+            Updated::Ref(url) if url == *actor_uri => {
+                self.fetch_actor(actor_uri).await?;
+                Ok(Handled::Done)
+            }
+            Updated::Ref(_) => Ok(Handled::Ignored),
+        }
+    }
+
+    async fn on_delete(
+        &self,
+        actor: &RemoteAccount,
+        actor_uri: &Url,
+        object: &Url,
+    ) -> Result<Handled, InboxError> {
+        if object == actor_uri {
+            self.store
+                .set_suspended(actor.account.id, Some(Timestamp::now()))
+                .await?;
+            return Ok(Handled::Done);
+        }
+        if !same_origin(object, actor_uri) {
+            return Err(InboxError::NotOwner);
+        }
+        let Some(status) = self.store.status_by_uri(object.as_str()).await? else {
+            return Ok(Handled::Ignored);
+        };
+        if status.account_id != actor.account.id {
+            return Err(InboxError::NotOwner);
+        }
+        self.store.delete_status(status.id).await?;
+        Ok(Handled::Done)
+    }
+
+    async fn on_announce(
+        &self,
+        actor: &RemoteAccount,
+        id: &Url,
+        object: PostOrRef,
+        audience: &vocab::Audience,
+        published: Option<Timestamp>,
+    ) -> Result<Handled, InboxError> {
+        let Some(original) = self.status_for(object.id()).await? else {
+            return Ok(Handled::Ignored);
+        };
+        let followers = self
+            .store
+            .remote_account_by_id(actor.account.id)
+            .await?
+            .and_then(|a| a.followers_url)
+            .and_then(|u| Url::parse(&u).ok());
+        let visibility = audience.visibility(followers.as_ref());
+        if matches!(
+            visibility,
+            hamlet_core::visibility::Visibility::Direct
+        ) || !matches!(
+            original.visibility,
+            hamlet_core::visibility::Visibility::Public | hamlet_core::visibility::Visibility::Unlisted
+        ) {
+            return Ok(Handled::Ignored);
+        }
+        let now = Timestamp::now();
+        self.store
+            .reblog(
+                actor.account.id,
+                original.id,
+                visibility,
+                Some(id.as_str()),
+                published.filter(|p| *p <= now).unwrap_or(now),
+            )
+            .await?;
+        Ok(Handled::Done)
+    }
+
+    async fn on_like(&self, actor: &RemoteAccount, object: &Url) -> Result<Handled, InboxError> {
+        let Some(status) = self.local_status(Some(object)).await? else {
+            return Ok(Handled::Ignored);
+        };
+        self.store
+            .mark(Mark::Favourite, actor.account.id, status.id, Timestamp::now())
+            .await?;
+        Ok(Handled::Done)
+    }
+
+    async fn on_block(&self, actor: &RemoteAccount, object: &Url) -> Result<Handled, InboxError> {
+        let Some(member) = self.local_member(object).await? else {
+            return Ok(Handled::Ignored);
+        };
+        self.store
+            .insert_block(actor.account.id, member.account.id, Timestamp::now())
+            .await?;
+        Ok(Handled::Done)
+    }
+}
+
+/// The HTML shown for a remote post: sanitized content; an article's title first; a
+/// poll's options listed (polls are not voted on here yet).
+fn post_html(post: &RemoteNote) -> String {
+    let mut html = String::new();
+    if matches!(post.kind, PostKind::Article | PostKind::Page)
+        && let Some(title) = post.name.as_deref().filter(|t| !t.trim().is_empty())
+    {
+        html.push_str("<p><strong>");
+        html.push_str(&hamlet_core::text::escape(&sanitize::remote_single_line(title, 500)));
+        html.push_str("</strong></p>");
+    }
+    html.push_str(&sanitize::sanitize_remote_html(&post.content));
+    if let Some(poll) = &post.poll {
+        html.push_str("<ul>");
+        for option in &poll.options {
+            html.push_str("<li>");
+            html.push_str(&hamlet_core::text::escape(&sanitize::remote_single_line(
+                &option.name,
+                500,
+            )));
+            html.push_str("</li>");
+        }
+        html.push_str("</ul>");
+    }
+    html
+}

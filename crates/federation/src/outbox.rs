@@ -1,0 +1,533 @@
+//! What members' actions send to other servers: each function builds one activity and
+//! enqueues it for the inboxes that should receive it (the delivery worker sends it,
+//! durably). Who receives a post is decided by its visibility alone.
+
+use hamlet_core::account::Account;
+use hamlet_core::status::Status;
+use hamlet_core::visibility::Visibility;
+use hamlet_core::{Id, Timestamp};
+use hamlet_store::{DeliveryTargets, Outbound, RemoteAccount, StoreError};
+use serde::Serialize;
+use url::Url;
+
+use crate::routes::FederationState;
+use crate::vocab::audience::PUBLIC;
+use crate::vocab::out::{self, Accept, Follow, Note, Reject, Undo, Undoable, WithContext};
+
+/// A local post with what its ActivityStreams form needs.
+#[derive(Clone, Debug)]
+pub struct PostToSend<'a> {
+    pub status: &'a Status,
+    pub author: &'a Account,
+    /// Accounts the post mentions (local and remote).
+    pub mentions: &'a [Account],
+    pub tags: &'a [String],
+    /// The post it replies to, with its author, when it is a reply.
+    pub in_reply_to: Option<(&'a Status, &'a Account)>,
+}
+
+impl FederationState {
+    /// Enqueues `activity` for `targets`, signed by `signer` (`None`: the instance actor),
+    /// and wakes the delivery worker. Returns how many inboxes will receive it.
+    pub async fn publish(
+        &self,
+        signer: Option<Id>,
+        id: &Url,
+        activity: impl Serialize,
+        targets: DeliveryTargets,
+    ) -> Result<usize, StoreError> {
+        let body = serde_json::to_string(&WithContext::new(activity))
+            .map_err(|e| StoreError::Corrupt(format!("serializing {id}: {e}")))?;
+        let outbound = Outbound {
+            signer,
+            activity_uri: id.to_string(),
+            body,
+            targets,
+        };
+        let queued = self.store.enqueue(&outbound, Timestamp::now()).await?;
+        if queued > 0 {
+            self.delivery.wake();
+        }
+        Ok(queued)
+    }
+
+    fn remote_uri(&self, account: &Account) -> Option<Url> {
+        let remote = account.remote.as_ref()?;
+        Url::parse(&remote.uri).ok()
+    }
+
+    /// The actor id of any account.
+    pub fn actor_uri(&self, account: &Account) -> Option<Url> {
+        match &account.remote {
+            None => Some(self.local.actor_url(&account.username)),
+            Some(_) => self.remote_uri(account),
+        }
+    }
+
+    /// `follower` (a member) asks to follow the remote `target`; the request stays
+    /// pending until `target`'s server accepts.
+    pub async fn send_follow(&self, follower: &Account, target: &Account) -> Result<(), StoreError> {
+        let Some(object) = self.remote_uri(target) else {
+            return Ok(());
+        };
+        let actor = self.local.actor_url(&follower.username);
+        let id = self.local.url(&format!(
+            "/users/{}/follows/{}",
+            follower.username,
+            Id::generate(Timestamp::now())
+        ));
+        self.store
+            .set_follow_uri(follower.id, target.id, id.as_str())
+            .await?;
+        let follow = Follow::new(id.clone(), actor, object);
+        self.publish(Some(follower.id), &id, follow, to_account(target.id))
+            .await?;
+        Ok(())
+    }
+
+    /// `follower` (a member) stops following, or withdraws the request to, `target`.
+    /// `follow_uri` is the id of the `Follow` being undone (read before it was removed).
+    pub async fn send_unfollow(
+        &self,
+        follower: &Account,
+        target: &Account,
+        follow_uri: Option<String>,
+    ) -> Result<(), StoreError> {
+        let Some(object) = self.remote_uri(target) else {
+            return Ok(());
+        };
+        let actor = self.local.actor_url(&follower.username);
+        let follow_id = follow_uri
+            .and_then(|uri| Url::parse(&uri).ok())
+            .unwrap_or_else(|| {
+                self.local
+                    .url(&format!("/users/{}/follows/{}", follower.username, target.id))
+            });
+        let id = undo_id(&follow_id);
+        let undo = Undo {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: actor.clone(),
+            to: Vec::new(),
+            cc: Vec::new(),
+            object: Undoable::Follow(Follow::new(follow_id, actor, object)),
+        };
+        self.publish(Some(follower.id), &id, undo, to_account(target.id))
+            .await?;
+        Ok(())
+    }
+
+    /// `member` accepts `follower`'s (remote) follow.
+    pub async fn send_accept(
+        &self,
+        member: &Account,
+        follower: &RemoteAccount,
+        follow_uri: Option<String>,
+    ) -> Result<(), StoreError> {
+        let Some((id, actor, follow)) = self.answer_to(member, follower, follow_uri, "accepts")
+        else {
+            return Ok(());
+        };
+        let accept = Accept {
+            id: id.clone(),
+            kind: Default::default(),
+            actor,
+            object: follow,
+        };
+        self.publish(Some(member.id), &id, accept, to_account(follower.account.id))
+            .await?;
+        Ok(())
+    }
+
+    /// `member` refuses `follower`'s (remote) follow, or removes them as a follower.
+    pub async fn send_reject(
+        &self,
+        member: &Account,
+        follower: &RemoteAccount,
+        follow_uri: Option<String>,
+    ) -> Result<(), StoreError> {
+        let Some((id, actor, follow)) = self.answer_to(member, follower, follow_uri, "rejects")
+        else {
+            return Ok(());
+        };
+        let reject = Reject {
+            id: id.clone(),
+            kind: Default::default(),
+            actor,
+            object: follow,
+        };
+        self.publish(Some(member.id), &id, reject, to_account(follower.account.id))
+            .await?;
+        Ok(())
+    }
+
+    fn answer_to(
+        &self,
+        member: &Account,
+        follower: &RemoteAccount,
+        follow_uri: Option<String>,
+        verb: &str,
+    ) -> Option<(Url, Url, Follow)> {
+        let follower_uri = Url::parse(follower.uri()).ok()?;
+        let actor = self.local.actor_url(&member.username);
+        // A follow without a known id (should not happen) is named by the pair.
+        let follow_id = follow_uri
+            .and_then(|uri| Url::parse(&uri).ok())
+            .unwrap_or_else(|| follower_uri.clone());
+        let id = self.local.url(&format!(
+            "/users/{}#{verb}/follows/{}",
+            member.username,
+            Id::generate(Timestamp::now())
+        ));
+        let follow = Follow::new(follow_id, follower_uri, actor.clone());
+        Some((id, actor, follow))
+    }
+
+    /// A new local post: `Create` to the author's remote followers (unless direct), and
+    /// to the remote accounts it mentions or replies to.
+    pub async fn send_create(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
+        let note = self.note_of(post);
+        let id = activity_id(&note.id, "activity");
+        let create = out::Create {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: note.attributed_to.clone(),
+            published: note.published,
+            to: note.to.clone(),
+            cc: note.cc.clone(),
+            object: note,
+        };
+        self.publish(Some(post.author.id), &id, create, post_targets(post))
+            .await
+    }
+
+    /// A local post was edited: `Update` to everyone who received it.
+    pub async fn send_update(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
+        let note = self.note_of(post);
+        let id = self.local.url(&format!(
+            "{}#updates/{}",
+            note.id.path(),
+            post.status.edited_at.unwrap_or_else(Timestamp::now).as_millis()
+        ));
+        let update = out::Update {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: note.attributed_to.clone(),
+            published: post.status.edited_at,
+            to: note.to.clone(),
+            cc: note.cc.clone(),
+            object: out::Updatable::Note(Box::new(note)),
+        };
+        self.publish(Some(post.author.id), &id, update, post_targets(post))
+            .await
+    }
+
+    /// A local post was deleted: `Delete` with a `Tombstone` to everyone who received it.
+    /// `post` describes it as it was.
+    pub async fn send_delete(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
+        let note = self.note_of(post);
+        let mut id = note.id.clone();
+        id.set_fragment(Some("delete"));
+        let delete = out::Delete {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: note.attributed_to.clone(),
+            to: note.to.clone(),
+            cc: note.cc.clone(),
+            object: out::Deletable::Tombstone(out::Tombstone::new(note.id)),
+        };
+        self.publish(Some(post.author.id), &id, delete, post_targets(post))
+            .await
+    }
+
+    /// The URI of any post: its own for remote posts, ours for local ones.
+    pub fn status_uri(&self, status: &Status, author: &Account) -> Option<Url> {
+        match &status.uri {
+            Some(uri) => Url::parse(uri).ok(),
+            None => Some(self.local.status_url(&author.username, &status.id.to_string())),
+        }
+    }
+
+    fn announce_of(
+        &self,
+        booster: &Account,
+        boost: &Status,
+        original: &Status,
+        original_author: &Account,
+    ) -> Option<out::Announce> {
+        let object = self.status_uri(original, original_author)?;
+        let actor = self.local.actor_url(&booster.username);
+        let mut cc = vec![self.local.followers_url(&booster.username)];
+        cc.extend(self.actor_uri(original_author));
+        Some(out::Announce {
+            id: activity_id(
+                &self.local.status_url(&booster.username, &boost.id.to_string()),
+                "activity",
+            ),
+            kind: Default::default(),
+            actor,
+            published: boost.created_at,
+            to: vec![Url::parse(PUBLIC).expect("the public collection is a URL")],
+            cc,
+            object,
+        })
+    }
+
+    fn boost_targets(booster: &Account, original_author: &Account) -> DeliveryTargets {
+        DeliveryTargets {
+            followers_of: Some(booster.id),
+            accounts: original_author
+                .remote
+                .is_some()
+                .then_some(original_author.id)
+                .into_iter()
+                .collect(),
+            inboxes: Vec::new(),
+        }
+    }
+
+    /// A member boosted a post.
+    pub async fn send_announce(
+        &self,
+        booster: &Account,
+        boost: &Status,
+        original: &Status,
+        original_author: &Account,
+    ) -> Result<usize, StoreError> {
+        let Some(announce) = self.announce_of(booster, boost, original, original_author) else {
+            return Ok(0);
+        };
+        let id = announce.id.clone();
+        self.publish(
+            Some(booster.id),
+            &id,
+            announce,
+            Self::boost_targets(booster, original_author),
+        )
+        .await
+    }
+
+    /// A member took a boost back.
+    pub async fn send_undo_announce(
+        &self,
+        booster: &Account,
+        boost: &Status,
+        original: &Status,
+        original_author: &Account,
+    ) -> Result<usize, StoreError> {
+        let Some(announce) = self.announce_of(booster, boost, original, original_author) else {
+            return Ok(0);
+        };
+        let id = undo_id(&announce.id);
+        let undo = Undo {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: announce.actor.clone(),
+            to: announce.to.clone(),
+            cc: announce.cc.clone(),
+            object: Undoable::Announce(announce),
+        };
+        self.publish(
+            Some(booster.id),
+            &id,
+            undo,
+            Self::boost_targets(booster, original_author),
+        )
+        .await
+    }
+
+    fn like_of(&self, member: &Account, status: &Status, author: &Account) -> Option<out::Like> {
+        let object = self.status_uri(status, author)?;
+        let actor = self.local.actor_url(&member.username);
+        let mut id = actor.clone();
+        id.set_fragment(Some(&format!("likes/{}", status.id)));
+        Some(out::Like::new(id, actor, object))
+    }
+
+    /// A member favourited a remote post: `Like` to its author.
+    pub async fn send_like(
+        &self,
+        member: &Account,
+        status: &Status,
+        author: &Account,
+    ) -> Result<usize, StoreError> {
+        if author.remote.is_none() {
+            return Ok(0);
+        }
+        let Some(like) = self.like_of(member, status, author) else {
+            return Ok(0);
+        };
+        let id = like.id.clone();
+        self.publish(Some(member.id), &id, like, to_account(author.id))
+            .await
+    }
+
+    /// A member took a favourite of a remote post back.
+    pub async fn send_undo_like(
+        &self,
+        member: &Account,
+        status: &Status,
+        author: &Account,
+    ) -> Result<usize, StoreError> {
+        if author.remote.is_none() {
+            return Ok(0);
+        }
+        let Some(like) = self.like_of(member, status, author) else {
+            return Ok(0);
+        };
+        let id = undo_id(&like.id);
+        let undo = Undo {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: like.actor.clone(),
+            to: Vec::new(),
+            cc: Vec::new(),
+            object: Undoable::Like(like),
+        };
+        self.publish(Some(member.id), &id, undo, to_account(author.id))
+            .await
+    }
+
+    /// A member's profile changed: `Update` of the actor to their followers' servers.
+    pub async fn send_profile_update(&self, member: &Account) -> Result<usize, StoreError> {
+        let person = crate::actors::member_document(member, &self.local).object;
+        let id = self.local.url(&format!(
+            "/users/{}#updates/{}",
+            member.username,
+            member.updated_at.as_millis()
+        ));
+        let update = out::Update {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: person.id.clone(),
+            published: Some(member.updated_at),
+            to: vec![Url::parse(PUBLIC).expect("the public collection is a URL")],
+            cc: Vec::new(),
+            object: out::Updatable::Person(Box::new(person)),
+        };
+        let targets = DeliveryTargets {
+            followers_of: Some(member.id),
+            accounts: Vec::new(),
+            inboxes: Vec::new(),
+        };
+        self.publish(Some(member.id), &id, update, targets).await
+    }
+
+    /// The ActivityStreams form of a local post.
+    pub fn note_of(&self, post: &PostToSend<'_>) -> Note {
+        let status = post.status;
+        let author = &post.author.username;
+        let actor = self.local.actor_url(author);
+        let followers = self.local.followers_url(author);
+        let public = Url::parse(PUBLIC).expect("the public collection is a URL");
+        let mentioned: Vec<Url> = post
+            .mentions
+            .iter()
+            .filter_map(|account| self.actor_uri(account))
+            .collect();
+        let (to, cc) = match status.visibility {
+            Visibility::Public => (vec![public], with(followers, &mentioned)),
+            Visibility::Unlisted => (vec![followers], with(public, &mentioned)),
+            Visibility::Private => (vec![followers], mentioned.clone()),
+            Visibility::Direct => (mentioned.clone(), Vec::new()),
+        };
+        let mut tag: Vec<out::Tag> = post
+            .mentions
+            .iter()
+            .filter_map(|account| {
+                Some(out::Tag::Mention {
+                    href: self.actor_uri(account)?,
+                    name: format!("@{}", self.handle(account)),
+                })
+            })
+            .collect();
+        tag.extend(post.tags.iter().map(|name| out::Tag::Hashtag {
+            href: self.local.url(&format!("/tags/{}", name.to_lowercase())),
+            name: format!("#{name}"),
+        }));
+        let in_reply_to = post.in_reply_to.and_then(|(parent, parent_author)| {
+            match &parent.uri {
+                Some(uri) => Url::parse(uri).ok(),
+                None => Some(
+                    self.local
+                        .status_url(&parent_author.username, &parent.id.to_string()),
+                ),
+            }
+        });
+        let language = status.language.as_ref().map(|l| l.as_str().to_owned());
+        Note {
+            id: self.local.status_url(author, &status.id.to_string()),
+            kind: Default::default(),
+            summary: (!status.spoiler_text.is_empty()).then(|| status.spoiler_text.clone()),
+            in_reply_to,
+            published: status.created_at,
+            updated: status.edited_at,
+            url: self.local.url(&format!("/@{author}/{}", status.id)),
+            attributed_to: actor,
+            to,
+            cc,
+            sensitive: status.sensitive,
+            content: status.content.clone(),
+            content_map: language
+                .map(|language| [(language, status.content.clone())].into())
+                .unwrap_or_default(),
+            attachment: Vec::new(),
+            tag,
+            replies: None,
+        }
+    }
+
+    /// `user` for members, `user@domain` for remote accounts, as mentions are written.
+    fn handle(&self, account: &Account) -> String {
+        match &account.domain {
+            None => format!("{}@{}", account.username, self.local.domain()),
+            Some(_) => account.acct(),
+        }
+    }
+}
+
+fn with(first: Url, rest: &[Url]) -> Vec<Url> {
+    std::iter::once(first).chain(rest.iter().cloned()).collect()
+}
+
+/// Everyone a post reaches on other servers.
+fn post_targets(post: &PostToSend<'_>) -> DeliveryTargets {
+    let mut accounts: Vec<Id> = post
+        .mentions
+        .iter()
+        .filter(|account| account.remote.is_some())
+        .map(|account| account.id)
+        .collect();
+    if let Some((_, parent_author)) = post.in_reply_to
+        && parent_author.remote.is_some()
+        && post.status.visibility != Visibility::Direct
+    {
+        accounts.push(parent_author.id);
+    }
+    DeliveryTargets {
+        followers_of: (post.status.visibility != Visibility::Direct).then_some(post.author.id),
+        accounts,
+        inboxes: Vec::new(),
+    }
+}
+
+fn to_account(account: Id) -> DeliveryTargets {
+    DeliveryTargets {
+        followers_of: None,
+        accounts: vec![account],
+        inboxes: Vec::new(),
+    }
+}
+
+/// `{object}/activity`, `{object}#undo`: ids of activities about an object.
+fn activity_id(object: &Url, suffix: &str) -> Url {
+    let mut id = object.clone();
+    id.set_path(&format!("{}/{suffix}", object.path().trim_end_matches('/')));
+    id
+}
+
+fn undo_id(of: &Url) -> Url {
+    let mut id = of.clone();
+    id.set_fragment(Some("undo"));
+    id
+}

@@ -1,0 +1,133 @@
+//! What handling inbox activities needs beyond the ordinary writes: remembering which
+//! activities were handled, and the ids of the `Follow`s behind follows and requests.
+
+use hamlet_core::{Id, Timestamp};
+
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Records that the activity `uri` is being handled. Returns `false` when it was
+    /// already: redeliveries change nothing.
+    pub async fn record_inbound_activity(
+        &self,
+        uri: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let inserted = with_db!(self, db => {
+            sqlx::query(
+                "INSERT INTO inbound_activities (uri, received_at) VALUES ($1, $2) \
+                 ON CONFLICT (uri) DO NOTHING",
+            )
+            .bind(uri)
+            .bind(now.as_millis())
+            .execute(db)
+            .await?
+            .rows_affected()
+        });
+        Ok(inserted > 0)
+    }
+
+    /// Forgets that `uri` was handled, after handling it failed: a redelivery may then
+    /// succeed.
+    pub async fn forget_inbound_activity(&self, uri: &str) -> Result<(), StoreError> {
+        with_db!(self, db => {
+            sqlx::query("DELETE FROM inbound_activities WHERE uri = $1")
+                .bind(uri)
+                .execute(db)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Forgets handled activities older than `before` (redeliveries stop long before).
+    pub async fn prune_inbound_activities(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let done = with_db!(self, db => {
+            sqlx::query("DELETE FROM inbound_activities WHERE received_at < $1")
+                .bind(before.as_millis())
+                .execute(db)
+                .await?
+                .rows_affected()
+        });
+        Ok(done)
+    }
+
+    /// Names the `Follow` activity behind `follower`'s follow of (or request to follow)
+    /// `target`.
+    pub async fn set_follow_uri(
+        &self,
+        follower: Id,
+        target: Id,
+        uri: &str,
+    ) -> Result<(), StoreError> {
+        with_db!(self, db => {
+            let mut tx = db.begin().await?;
+            for sql in [
+                "UPDATE follows SET uri = $3 WHERE account_id = $1 AND target_account_id = $2",
+                "UPDATE follow_requests SET uri = $3 \
+                 WHERE account_id = $1 AND target_account_id = $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(follower.as_i64())
+                    .bind(target.as_i64())
+                    .bind(uri)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The id of the `Follow` behind `follower`'s follow of or request to `target`.
+    pub async fn follow_uri(&self, follower: Id, target: Id) -> Result<Option<String>, StoreError> {
+        let uri: Option<Option<String>> = with_db!(self, db => {
+            sqlx::query_scalar(
+                "SELECT uri FROM follows WHERE account_id = $1 AND target_account_id = $2 \
+                 UNION ALL \
+                 SELECT uri FROM follow_requests WHERE account_id = $1 AND target_account_id = $2 \
+                 LIMIT 1",
+            )
+            .bind(follower.as_i64())
+            .bind(target.as_i64())
+            .fetch_optional(db)
+            .await?
+        });
+        Ok(uri.flatten())
+    }
+
+    /// Whether `follower` follows `target` or has asked to.
+    pub async fn follows_or_requested(
+        &self,
+        follower: Id,
+        target: Id,
+    ) -> Result<(bool, bool), StoreError> {
+        let (following, requested): (bool, bool) = with_db!(self, db => {
+            sqlx::query_as(
+                "SELECT \
+                   EXISTS (SELECT 1 FROM follows WHERE account_id = $1 AND target_account_id = $2), \
+                   EXISTS (SELECT 1 FROM follow_requests \
+                     WHERE account_id = $1 AND target_account_id = $2)",
+            )
+            .bind(follower.as_i64())
+            .bind(target.as_i64())
+            .fetch_one(db)
+            .await?
+        });
+        Ok((following, requested))
+    }
+
+    /// Whether any local member follows `account` (remote posts are kept only when
+    /// someone here can see them in a timeline, or they concern a member).
+    pub async fn has_local_followers(&self, account: Id) -> Result<bool, StoreError> {
+        let found: bool = with_db!(self, db => {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM follows f JOIN users u ON u.account_id = f.account_id \
+                 WHERE f.target_account_id = $1)",
+            )
+            .bind(account.as_i64())
+            .fetch_one(db)
+            .await?
+        });
+        Ok(found)
+    }
+}
