@@ -23,7 +23,10 @@ async fn fetch(app: &TestApp, path: &str) -> (u16, Value) {
     let response = app.get(path).header("accept", AP).send().await.unwrap();
     let status = response.status().as_u16();
     if status == 200 {
-        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(content_type.starts_with(AP), "{content_type}");
     }
     (status, response.json().await.unwrap_or(Value::Null))
@@ -64,7 +67,10 @@ async fn the_actor_document_describes_the_member() {
     assert_eq!(actor["manuallyApprovesFollowers"], true);
     assert_eq!(actor["inbox"], format!("{base}/users/alice/inbox"));
     assert_eq!(actor["endpoints"]["sharedInbox"], format!("{base}/inbox"));
-    assert_eq!(actor["publicKey"]["id"], format!("{base}/users/alice#main-key"));
+    assert_eq!(
+        actor["publicKey"]["id"],
+        format!("{base}/users/alice#main-key")
+    );
     assert_eq!(actor["publicKey"]["owner"], format!("{base}/users/alice"));
     assert!(
         actor["publicKey"]["publicKeyPem"]
@@ -103,14 +109,24 @@ async fn the_instance_actor_has_a_stable_key() {
 async fn posts_are_served_to_servers_only_when_anyone_may_read_them() {
     let app = spawn_app().await;
     let (_alice, token) = member(&app, "alice").await;
-    let public = post(&app, &token, json!({ "status": "Hello #world", "language": "en" })).await;
+    let public = post(
+        &app,
+        &token,
+        json!({ "status": "Hello #world", "language": "en" }),
+    )
+    .await;
     let private = post(
         &app,
         &token,
         json!({ "status": "followers only", "visibility": "private" }),
     )
     .await;
-    let direct = post(&app, &token, json!({ "status": "just me", "visibility": "direct" })).await;
+    let direct = post(
+        &app,
+        &token,
+        json!({ "status": "just me", "visibility": "direct" }),
+    )
+    .await;
 
     let path = |status: &Value| format!("/users/alice/statuses/{}", status["id"].as_str().unwrap());
     let (code, note) = fetch(&app, &path(&public)).await;
@@ -119,8 +135,14 @@ async fn posts_are_served_to_servers_only_when_anyone_may_read_them() {
     assert_eq!(note["id"], public["uri"]);
     assert_eq!(note["url"], public["url"]);
     assert_eq!(note["attributedTo"], format!("{}/users/alice", app.address));
-    assert_eq!(note["to"], json!(["https://www.w3.org/ns/activitystreams#Public"]));
-    assert_eq!(note["cc"], json!([format!("{}/users/alice/followers", app.address)]));
+    assert_eq!(
+        note["to"],
+        json!(["https://www.w3.org/ns/activitystreams#Public"])
+    );
+    assert_eq!(
+        note["cc"],
+        json!([format!("{}/users/alice/followers", app.address)])
+    );
     assert_eq!(note["contentMap"]["en"], note["content"]);
     assert_eq!(note["tag"][0]["type"], "Hashtag");
     assert_eq!(note["tag"][0]["name"], "#world");
@@ -153,7 +175,10 @@ async fn featured_lists_pinned_public_posts_and_collections_give_counts() {
     let (_bob, bob_token) = member(&app, "bob").await;
     let pinned = post(&app, &token, json!({ "status": "pinned" })).await;
     let pin = app
-        .post(&format!("/api/v1/statuses/{}/pin", pinned["id"].as_str().unwrap()))
+        .post(&format!(
+            "/api/v1/statuses/{}/pin",
+            pinned["id"].as_str().unwrap()
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -165,7 +190,10 @@ async fn featured_lists_pinned_public_posts_and_collections_give_counts() {
             .send()
             .await
             .unwrap();
-        response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+        response.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let follow = app
         .post(&format!("/api/v1/accounts/{alice_id}/follow"))
@@ -183,7 +211,10 @@ async fn featured_lists_pinned_public_posts_and_collections_give_counts() {
     let (code, followers) = fetch(&app, "/users/alice/followers").await;
     assert_eq!(code, 200);
     assert_eq!(followers["totalItems"], 1);
-    assert!(followers.get("orderedItems").is_none(), "lists stay private");
+    assert!(
+        followers.get("orderedItems").is_none(),
+        "lists stay private"
+    );
     let (_, following) = fetch(&app, "/users/bob/following").await;
     assert_eq!(following["totalItems"], 1);
 }

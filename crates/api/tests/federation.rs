@@ -44,7 +44,14 @@ async fn a_member_follows_a_member_of_another_instance() {
     // Alice asks to follow; B accepts on bob's behalf (he is not locked).
     let alice_id = alice.member.account.id;
     a.store
-        .follow(alice_id, bob_on_a.account.id, true, true, false, hamlet_core::Timestamp::now())
+        .follow(
+            alice_id,
+            bob_on_a.account.id,
+            true,
+            true,
+            false,
+            hamlet_core::Timestamp::now(),
+        )
         .await
         .unwrap();
     a.federation
@@ -77,4 +84,254 @@ async fn a_member_follows_a_member_of_another_instance() {
             == (true, false)
     })
     .await;
+}
+
+/// A member of `app` with a token for every scope a client asks for.
+async fn member_with_token(app: &TestApp, name: &str) -> (hamlet_testkit::TestMember, String) {
+    let member = app.create_member(name, Role::Member).await;
+    let token = app.token(&member, "read write follow").await;
+    (member, token)
+}
+
+async fn api_get(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
+    let response = app.get(path).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.unwrap()
+}
+
+async fn api_post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let response = app
+        .post(path)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "POST {path}: {body}");
+    body
+}
+
+/// The local id, on `app`, of the remote post `uri`.
+async fn id_of(app: &TestApp, uri: &str) -> Option<String> {
+    app.store
+        .status_by_uri(uri)
+        .await
+        .unwrap()
+        .map(|status| status.id.to_string())
+}
+
+#[tokio::test]
+async fn two_instances_talk_through_the_client_api() {
+    let a = spawn_federating_app().await;
+    let b = spawn_federating_app().await;
+    let (_alice, alice_token) = member_with_token(&a, "alice").await;
+    let (_bob, bob_token) = member_with_token(&b, "bob").await;
+    let b_domain = domain(&b);
+    let a_domain = domain(&a);
+
+    // Alice finds bob by his handle (resolve=true) and follows him.
+    let found = api_get(
+        &a,
+        &alice_token,
+        &format!("/api/v2/search?q=@bob@{b_domain}&resolve=true&type=accounts"),
+    )
+    .await;
+    let bob_on_a = found["accounts"][0].clone();
+    assert_eq!(bob_on_a["acct"], format!("bob@{b_domain}"), "{found}");
+    assert_eq!(bob_on_a["url"], format!("{}/@bob", b.address));
+    let bob_id = bob_on_a["id"].as_str().unwrap().to_owned();
+    let relationship = api_post(
+        &a,
+        &alice_token,
+        &format!("/api/v1/accounts/{bob_id}/follow"),
+        serde_json::json!({}),
+    )
+    .await;
+    // Pending until bob's server accepts.
+    assert!(relationship["following"] == true || relationship["requested"] == true);
+    eventually("bob's server accepts alice's follow", || async {
+        let r = api_get(
+            &a,
+            &alice_token,
+            &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+        )
+        .await;
+        r[0]["following"] == true
+    })
+    .await;
+    let followers = api_get(&b, &bob_token, "/api/v1/notifications?types[]=follow").await;
+    assert_eq!(followers[0]["account"]["acct"], format!("alice@{a_domain}"));
+
+    // Bob posts; it reaches alice's home timeline.
+    let post = api_post(
+        &b,
+        &bob_token,
+        "/api/v1/statuses",
+        serde_json::json!({ "status": "Hello from B #federation" }),
+    )
+    .await;
+    let post_uri = post["uri"].as_str().unwrap().to_owned();
+    eventually("bob's post reaches A", || async {
+        id_of(&a, &post_uri).await.is_some()
+    })
+    .await;
+    let home = api_get(&a, &alice_token, "/api/v1/timelines/home").await;
+    assert_eq!(home[0]["uri"], post_uri, "{home}");
+    assert_eq!(home[0]["account"]["acct"], format!("bob@{b_domain}"));
+    assert!(
+        home[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Hello from B")
+    );
+    assert_eq!(home[0]["tags"][0]["name"], "federation");
+    let post_on_a = home[0]["id"].as_str().unwrap().to_owned();
+
+    // Alice favourites and boosts it; bob is notified of both.
+    api_post(
+        &a,
+        &alice_token,
+        &format!("/api/v1/statuses/{post_on_a}/favourite"),
+        serde_json::json!({}),
+    )
+    .await;
+    api_post(
+        &a,
+        &alice_token,
+        &format!("/api/v1/statuses/{post_on_a}/reblog"),
+        serde_json::json!({}),
+    )
+    .await;
+    eventually("bob hears of the favourite and the boost", || async {
+        let n = api_get(&b, &bob_token, "/api/v1/notifications").await;
+        let kinds: Vec<&str> = n
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n["type"].as_str())
+            .collect();
+        kinds.contains(&"favourite") && kinds.contains(&"reblog")
+    })
+    .await;
+    let counted = api_get(
+        &b,
+        &bob_token,
+        &format!("/api/v1/statuses/{}", post["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(counted["favourites_count"], 1);
+    assert_eq!(counted["reblogs_count"], 1);
+
+    // Alice replies, mentioning bob; bob sees the reply in his notifications and thread.
+    let reply = api_post(
+        &a,
+        &alice_token,
+        "/api/v1/statuses",
+        serde_json::json!({ "status": format!("@bob@{b_domain} nice to meet you"), "in_reply_to_id": post_on_a }),
+    )
+    .await;
+    let reply_uri = reply["uri"].as_str().unwrap().to_owned();
+    eventually("the reply reaches B", || async {
+        id_of(&b, &reply_uri).await.is_some()
+    })
+    .await;
+    let mentions = api_get(&b, &bob_token, "/api/v1/notifications?types[]=mention").await;
+    assert_eq!(mentions[0]["status"]["uri"], reply_uri);
+    assert_eq!(mentions[0]["status"]["in_reply_to_id"], post["id"]);
+    let context = api_get(
+        &b,
+        &bob_token,
+        &format!("/api/v1/statuses/{}/context", post["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(context["descendants"][0]["uri"], reply_uri);
+
+    // Bob edits his post; alice sees the new text.
+    api_put(
+        &b,
+        &bob_token,
+        &format!("/api/v1/statuses/{}", post["id"].as_str().unwrap()),
+        serde_json::json!({ "status": "Hello from B, edited" }),
+    )
+    .await;
+    eventually("the edit reaches A", || async {
+        let s = api_get(&a, &alice_token, &format!("/api/v1/statuses/{post_on_a}")).await;
+        s["content"].as_str().unwrap_or_default().contains("edited") && !s["edited_at"].is_null()
+    })
+    .await;
+
+    // Alice takes the favourite back; bob's count drops.
+    api_post(
+        &a,
+        &alice_token,
+        &format!("/api/v1/statuses/{post_on_a}/unfavourite"),
+        serde_json::json!({}),
+    )
+    .await;
+    eventually("the unfavourite reaches B", || async {
+        let s = api_get(
+            &b,
+            &bob_token,
+            &format!("/api/v1/statuses/{}", post["id"].as_str().unwrap()),
+        )
+        .await;
+        s["favourites_count"] == 0
+    })
+    .await;
+
+    // Bob deletes his post; it disappears from A.
+    let response = b
+        .client
+        .delete(b.url(&format!(
+            "/api/v1/statuses/{}",
+            post["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&bob_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    eventually("the delete reaches A", || async {
+        id_of(&a, &post_uri).await.is_none()
+    })
+    .await;
+
+    // Alice unfollows; bob loses a follower.
+    api_post(
+        &a,
+        &alice_token,
+        &format!("/api/v1/accounts/{bob_id}/unfollow"),
+        serde_json::json!({}),
+    )
+    .await;
+    eventually("the unfollow reaches B", || async {
+        let me = api_get(&b, &bob_token, "/api/v1/accounts/verify_credentials").await;
+        me["followers_count"] == 0
+    })
+    .await;
+}
+
+async fn api_put(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let response = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "PUT {path}");
+    response.json().await.unwrap()
 }

@@ -230,8 +230,16 @@ fn mention_at(rest: &str) -> Option<(usize, MentionRef)> {
             .unwrap_or(host_part.len());
         let host = host_part[..host_len].trim_end_matches(['.', '-']);
         if host.contains('.') && !host.starts_with(['.', '-']) {
-            domain = Some(host.to_ascii_lowercase());
-            end += 1 + host.len();
+            // A port belongs to the handle (`@bob@example.net:8443`), as Hamlet writes
+            // handles of servers on non-default ports; `@bob@example.net: hi` has none.
+            let port_len = host_part[host.len()..]
+                .strip_prefix(':')
+                .map(|p| p.find(|c: char| !c.is_ascii_digit()).unwrap_or(p.len()))
+                .filter(|len| (1..=5).contains(len))
+                .map_or(0, |len| len + 1);
+            let handle = &host_part[..host.len() + port_len];
+            domain = Some(handle.to_ascii_lowercase());
+            end += 1 + handle.len();
         }
     }
     // `@user` glued to more word characters (`@user@`, `@userx`) is not a mention.
@@ -326,6 +334,19 @@ mod tests {
             domain: None
         }));
         assert!(extract_mentions("x@y").is_empty());
+        assert_eq!(
+            extract_mentions("@bob@127.0.0.1:8443 hi, @carol@remote.example: hello"),
+            vec![
+                MentionRef {
+                    username: "bob".into(),
+                    domain: Some("127.0.0.1:8443".into())
+                },
+                MentionRef {
+                    username: "carol".into(),
+                    domain: Some("remote.example".into())
+                },
+            ]
+        );
         assert!(extract_mentions("@alice@").is_empty());
     }
 

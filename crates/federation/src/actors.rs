@@ -42,7 +42,10 @@ pub fn member_document(account: &Account, local: &LocalInstance) -> WithContext<
             .fields
             .iter()
             .map(|field| {
-                PropertyValue::new(text::escape(&field.name), text::inline_to_html(&field.value))
+                PropertyValue::new(
+                    text::escape(&field.name),
+                    text::inline_to_html(&field.value),
+                )
             })
             .collect(),
         endpoints: Endpoints {

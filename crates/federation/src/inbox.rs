@@ -3,10 +3,10 @@
 //! objects are the actor's own) before anything changes, and handling is idempotent by
 //! activity id.
 
+use hamlet_core::Timestamp;
 use hamlet_core::account::Member;
 use hamlet_core::sanitize;
 use hamlet_core::status::Status;
-use hamlet_core::Timestamp;
 use hamlet_store::{Mark, NewStatus, RemoteAccount, RemoteOrigin, StatusEdit, StoreError};
 use url::Url;
 
@@ -30,6 +30,13 @@ pub enum InboxError {
     Resolve(#[from] ResolveError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a remote URL named, once fetched and stored.
+#[derive(Debug, Clone)]
+pub enum ResolvedObject {
+    Actor(Box<RemoteAccount>),
+    Post(Box<Status>),
 }
 
 /// What became of an activity.
@@ -102,7 +109,10 @@ impl FederationState {
                 audience,
                 published,
                 ..
-            } => self.on_announce(signer, &id, object, &audience, published).await,
+            } => {
+                self.on_announce(signer, &id, object, &audience, published)
+                    .await
+            }
             Activity::Like { object, .. } => self.on_like(signer, &object).await,
             Activity::Block { object, .. } => self.on_block(signer, &object).await,
             Activity::Move { .. } | Activity::Unknown { .. } => Ok(Handled::Ignored),
@@ -199,7 +209,11 @@ impl FederationState {
             .store
             .authorize_follow_request(target.account.id, member.account.id, Timestamp::now())
             .await?;
-        Ok(if done { Handled::Done } else { Handled::Ignored })
+        Ok(if done {
+            Handled::Done
+        } else {
+            Handled::Ignored
+        })
     }
 
     async fn on_reject(
@@ -317,14 +331,64 @@ impl FederationState {
         Ok(Some(self.store_post(&author, &post, 0).await?))
     }
 
+    /// The actor or post at a remote `url` (a search for a pasted link): known ones from
+    /// the store, others fetched through the one client and stored.
+    pub async fn resolve_object(&self, url: &Url) -> Result<Option<ResolvedObject>, InboxError> {
+        if self.local.is_local(url) {
+            return Ok(None);
+        }
+        if let Some(status) = self.store.status_by_uri(url.as_str()).await? {
+            return Ok(Some(ResolvedObject::Post(Box::new(status))));
+        }
+        if let Some(actor) = self.store.remote_account_by_uri(url.as_str()).await? {
+            return Ok(Some(ResolvedObject::Actor(Box::new(actor))));
+        }
+        let signer = self.instance_signer().await?;
+        let document = self
+            .client
+            .fetch_object(
+                url,
+                Some(signer.as_ref() as &dyn crate::client::RequestSigner),
+            )
+            .await
+            .map_err(ResolveError::from)?;
+        let bytes =
+            serde_json::to_vec(&document.json).map_err(|e| InboxError::Invalid(e.to_string()))?;
+        match vocab::parse_document(&bytes).map_err(|e| InboxError::Invalid(e.to_string()))? {
+            vocab::Document::Actor(actor) => {
+                let upsert = crate::fetch::account_from_actor(&actor, Timestamp::now());
+                Ok(Some(ResolvedObject::Actor(Box::new(
+                    self.store.upsert_remote_account(&upsert).await?,
+                ))))
+            }
+            vocab::Document::Post(post) => {
+                if !same_origin(&post.id, &post.attributed_to) {
+                    return Err(InboxError::NotOwner);
+                }
+                if let Some(known) = self.store.status_by_uri(post.id.as_str()).await? {
+                    return Ok(Some(ResolvedObject::Post(Box::new(known))));
+                }
+                let author = self.resolve_actor(&post.attributed_to).await?;
+                Ok(Some(ResolvedObject::Post(Box::new(
+                    self.store_post(&author, &post, 0).await?,
+                ))))
+            }
+            _ => Ok(None),
+        }
+    }
+
     async fn fetch_post(&self, url: &Url) -> Result<RemoteNote, InboxError> {
         let signer = self.instance_signer().await?;
         let document = self
             .client
-            .fetch_object(url, Some(signer.as_ref() as &dyn crate::client::RequestSigner))
+            .fetch_object(
+                url,
+                Some(signer.as_ref() as &dyn crate::client::RequestSigner),
+            )
             .await
             .map_err(ResolveError::from)?;
-        let bytes = serde_json::to_vec(&document.json).map_err(|e| InboxError::Invalid(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(&document.json).map_err(|e| InboxError::Invalid(e.to_string()))?;
         let post = vocab::parse_post(&bytes).map_err(|e| InboxError::Invalid(e.to_string()))?;
         // The client checked the document's id is on the origin it came from; its author
         // must be too.
@@ -428,11 +492,18 @@ impl FederationState {
     }
 
     /// The known accounts a post mentions (members, and remote accounts stored here).
-    async fn mentioned_accounts(&self, post: &RemoteNote) -> Result<Vec<hamlet_core::Id>, StoreError> {
+    async fn mentioned_accounts(
+        &self,
+        post: &RemoteNote,
+    ) -> Result<Vec<hamlet_core::Id>, StoreError> {
         let mut mentions = Vec::new();
         for mention in &post.mentions {
             let account = match self.local.local_username(&mention.href) {
-                Some(name) => self.store.member_by_username(&name).await?.map(|m| m.account),
+                Some(name) => self
+                    .store
+                    .member_by_username(&name)
+                    .await?
+                    .map(|m| m.account),
                 None => self
                     .store
                     .remote_account_by_uri(mention.href.as_str())
@@ -550,13 +621,13 @@ impl FederationState {
             .and_then(|a| a.followers_url)
             .and_then(|u| Url::parse(&u).ok());
         let visibility = audience.visibility(followers.as_ref());
-        if matches!(
-            visibility,
-            hamlet_core::visibility::Visibility::Direct
-        ) || !matches!(
-            original.visibility,
-            hamlet_core::visibility::Visibility::Public | hamlet_core::visibility::Visibility::Unlisted
-        ) {
+        if matches!(visibility, hamlet_core::visibility::Visibility::Direct)
+            || !matches!(
+                original.visibility,
+                hamlet_core::visibility::Visibility::Public
+                    | hamlet_core::visibility::Visibility::Unlisted
+            )
+        {
             return Ok(Handled::Ignored);
         }
         let now = Timestamp::now();
@@ -577,7 +648,12 @@ impl FederationState {
             return Ok(Handled::Ignored);
         };
         self.store
-            .mark(Mark::Favourite, actor.account.id, status.id, Timestamp::now())
+            .mark(
+                Mark::Favourite,
+                actor.account.id,
+                status.id,
+                Timestamp::now(),
+            )
             .await?;
         Ok(Handled::Done)
     }
@@ -601,7 +677,9 @@ fn post_html(post: &RemoteNote) -> String {
         && let Some(title) = post.name.as_deref().filter(|t| !t.trim().is_empty())
     {
         html.push_str("<p><strong>");
-        html.push_str(&hamlet_core::text::escape(&sanitize::remote_single_line(title, 500)));
+        html.push_str(&hamlet_core::text::escape(&sanitize::remote_single_line(
+            title, 500,
+        )));
         html.push_str("</strong></p>");
     }
     html.push_str(&sanitize::sanitize_remote_html(&post.content));

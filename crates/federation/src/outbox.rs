@@ -26,7 +26,66 @@ pub struct PostToSend<'a> {
     pub in_reply_to: Option<(&'a Status, &'a Account)>,
 }
 
+/// What a post event sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostEvent {
+    Create,
+    Update,
+    Delete,
+}
+
 impl FederationState {
+    /// Federates a local post event: loads what its ActivityStreams form needs (mentions,
+    /// tags, the parent) and enqueues `Create`, `Update` or `Delete`. For `Delete`, call
+    /// it before the post is removed. Posts of remote authors and boosts send nothing.
+    pub async fn publish_post(
+        &self,
+        status: &Status,
+        event: PostEvent,
+    ) -> Result<usize, StoreError> {
+        if !status.local || status.reblog_of_id.is_some() {
+            return Ok(0);
+        }
+        let ids = [status.id];
+        let mentions = self.store.mentions_of(&ids).await?;
+        let tags: Vec<String> = self
+            .store
+            .tags_of(&ids)
+            .await?
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+        let parent = match status.in_reply_to_id {
+            Some(parent) => self.store.status_by_id(parent).await?,
+            None => None,
+        };
+        let mut account_ids: Vec<Id> = mentions.iter().map(|(_, a)| *a).collect();
+        account_ids.push(status.account_id);
+        account_ids.extend(parent.as_ref().map(|p| p.account_id));
+        let accounts = self.store.accounts_by_ids(&account_ids).await?;
+        let find = |id: Id| accounts.iter().find(|a| a.id == id);
+        let Some(author) = find(status.account_id) else {
+            return Ok(0);
+        };
+        let mentioned: Vec<Account> = mentions
+            .iter()
+            .filter_map(|(_, a)| find(*a).cloned())
+            .collect();
+        let in_reply_to = parent.as_ref().and_then(|p| Some((p, find(p.account_id)?)));
+        let post = PostToSend {
+            status,
+            author,
+            mentions: &mentioned,
+            tags: &tags,
+            in_reply_to,
+        };
+        match event {
+            PostEvent::Create => self.send_create(&post).await,
+            PostEvent::Update => self.send_update(&post).await,
+            PostEvent::Delete => self.send_delete(&post).await,
+        }
+    }
+
     /// Enqueues `activity` for `targets`, signed by `signer` (`None`: the instance actor),
     /// and wakes the delivery worker. Returns how many inboxes will receive it.
     pub async fn publish(
@@ -66,7 +125,11 @@ impl FederationState {
 
     /// `follower` (a member) asks to follow the remote `target`; the request stays
     /// pending until `target`'s server accepts.
-    pub async fn send_follow(&self, follower: &Account, target: &Account) -> Result<(), StoreError> {
+    pub async fn send_follow(
+        &self,
+        follower: &Account,
+        target: &Account,
+    ) -> Result<(), StoreError> {
         let Some(object) = self.remote_uri(target) else {
             return Ok(());
         };
@@ -100,8 +163,10 @@ impl FederationState {
         let follow_id = follow_uri
             .and_then(|uri| Url::parse(&uri).ok())
             .unwrap_or_else(|| {
-                self.local
-                    .url(&format!("/users/{}/follows/{}", follower.username, target.id))
+                self.local.url(&format!(
+                    "/users/{}/follows/{}",
+                    follower.username, target.id
+                ))
             });
         let id = undo_id(&follow_id);
         let undo = Undo {
@@ -134,8 +199,13 @@ impl FederationState {
             actor,
             object: follow,
         };
-        self.publish(Some(member.id), &id, accept, to_account(follower.account.id))
-            .await?;
+        self.publish(
+            Some(member.id),
+            &id,
+            accept,
+            to_account(follower.account.id),
+        )
+        .await?;
         Ok(())
     }
 
@@ -156,8 +226,13 @@ impl FederationState {
             actor,
             object: follow,
         };
-        self.publish(Some(member.id), &id, reject, to_account(follower.account.id))
-            .await?;
+        self.publish(
+            Some(member.id),
+            &id,
+            reject,
+            to_account(follower.account.id),
+        )
+        .await?;
         Ok(())
     }
 
@@ -207,7 +282,10 @@ impl FederationState {
         let id = self.local.url(&format!(
             "{}#updates/{}",
             note.id.path(),
-            post.status.edited_at.unwrap_or_else(Timestamp::now).as_millis()
+            post.status
+                .edited_at
+                .unwrap_or_else(Timestamp::now)
+                .as_millis()
         ));
         let update = out::Update {
             id: id.clone(),
@@ -244,7 +322,10 @@ impl FederationState {
     pub fn status_uri(&self, status: &Status, author: &Account) -> Option<Url> {
         match &status.uri {
             Some(uri) => Url::parse(uri).ok(),
-            None => Some(self.local.status_url(&author.username, &status.id.to_string())),
+            None => Some(
+                self.local
+                    .status_url(&author.username, &status.id.to_string()),
+            ),
         }
     }
 
@@ -261,7 +342,9 @@ impl FederationState {
         cc.extend(self.actor_uri(original_author));
         Some(out::Announce {
             id: activity_id(
-                &self.local.status_url(&booster.username, &boost.id.to_string()),
+                &self
+                    .local
+                    .status_url(&booster.username, &boost.id.to_string()),
                 "activity",
             ),
             kind: Default::default(),
@@ -388,6 +471,50 @@ impl FederationState {
             .await
     }
 
+    fn block_of(&self, member: &Account, target: &Account) -> Option<out::Block> {
+        let object = self.remote_uri(target)?;
+        let actor = self.local.actor_url(&member.username);
+        let mut id = actor.clone();
+        id.set_fragment(Some(&format!("blocks/{}", target.id)));
+        Some(out::Block::new(id, actor, object))
+    }
+
+    /// A member blocked a remote account: its server learns to stop delivering.
+    pub async fn send_block(
+        &self,
+        member: &Account,
+        target: &Account,
+    ) -> Result<usize, StoreError> {
+        let Some(block) = self.block_of(member, target) else {
+            return Ok(0);
+        };
+        let id = block.id.clone();
+        self.publish(Some(member.id), &id, block, to_account(target.id))
+            .await
+    }
+
+    /// A member unblocked a remote account.
+    pub async fn send_undo_block(
+        &self,
+        member: &Account,
+        target: &Account,
+    ) -> Result<usize, StoreError> {
+        let Some(block) = self.block_of(member, target) else {
+            return Ok(0);
+        };
+        let id = undo_id(&block.id);
+        let undo = Undo {
+            id: id.clone(),
+            kind: Default::default(),
+            actor: block.actor.clone(),
+            to: Vec::new(),
+            cc: Vec::new(),
+            object: Undoable::Block(block),
+        };
+        self.publish(Some(member.id), &id, undo, to_account(target.id))
+            .await
+    }
+
     /// A member's profile changed: `Update` of the actor to their followers' servers.
     pub async fn send_profile_update(&self, member: &Account) -> Result<usize, StoreError> {
         let person = crate::actors::member_document(member, &self.local).object;
@@ -445,15 +572,15 @@ impl FederationState {
             href: self.local.url(&format!("/tags/{}", name.to_lowercase())),
             name: format!("#{name}"),
         }));
-        let in_reply_to = post.in_reply_to.and_then(|(parent, parent_author)| {
-            match &parent.uri {
+        let in_reply_to = post
+            .in_reply_to
+            .and_then(|(parent, parent_author)| match &parent.uri {
                 Some(uri) => Url::parse(uri).ok(),
                 None => Some(
                     self.local
                         .status_url(&parent_author.username, &parent.id.to_string()),
                 ),
-            }
-        });
+            });
         let language = status.language.as_ref().map(|l| l.as_str().to_owned());
         Note {
             id: self.local.status_url(author, &status.id.to_string()),

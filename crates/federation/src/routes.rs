@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::extract::Request;
 use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::body::Body;
-use axum::extract::Request;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hamlet_core::Timestamp;
@@ -67,7 +67,9 @@ impl FederationState {
         let fresh = tokio::task::spawn_blocking(AccountKeys::generate)
             .await
             .map_err(|e| StoreError::Corrupt(format!("key generation task: {e}")))?;
-        self.store.instance_keys(move || fresh, Timestamp::now()).await
+        self.store
+            .instance_keys(move || fresh, Timestamp::now())
+            .await
     }
 
     /// What signs the fetches Hamlet makes for itself.
@@ -368,7 +370,10 @@ async fn receive(state: &FederationState, request: Request<Body>) -> Response {
         }
     };
     if let Some(domain) = &signer.account.domain
-        && let Err(error) = state.store.record_domain_contact(domain, Timestamp::now()).await
+        && let Err(error) = state
+            .store
+            .record_domain_contact(domain, Timestamp::now())
+            .await
     {
         tracing::warn!(%error, "could not record that a domain contacted us");
     }

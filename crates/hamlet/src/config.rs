@@ -16,7 +16,14 @@ use url::Url;
 
 pub const DEFAULT_CONFIG_FILE: &str = "hamlet.toml";
 const ENV_PREFIX: &str = "HAMLET_";
-const SECTIONS: &[&str] = &["server", "database", "instance", "federation", "limits", "log"];
+const SECTIONS: &[&str] = &[
+    "server",
+    "database",
+    "instance",
+    "federation",
+    "limits",
+    "log",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

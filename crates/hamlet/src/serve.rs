@@ -177,8 +177,9 @@ async fn sweep_expired(store: Store) {
         if let Err(error) = store.delete_expired_authorization_codes(now).await {
             tracing::warn!(%error, "could not delete expired authorization codes");
         }
-        let before =
-            hamlet_core::Timestamp::from_millis(now.as_millis() - INBOUND_ACTIVITY_MEMORY.as_millis() as i64);
+        let before = hamlet_core::Timestamp::from_millis(
+            now.as_millis() - INBOUND_ACTIVITY_MEMORY.as_millis() as i64,
+        );
         if let Err(error) = store.prune_inbound_activities(before).await {
             tracing::warn!(%error, "could not prune handled activity ids");
         }

@@ -71,13 +71,13 @@ impl Store {
             .fetch_optional(db)
             .await?
         });
-        Ok(
-            row.map(|(public_key_pem, private_key_pem, created_at)| InstanceKeys {
+        Ok(row.map(
+            |(public_key_pem, private_key_pem, created_at)| InstanceKeys {
                 public_key_pem,
                 private_key_pem,
                 created_at: Timestamp::from_millis(created_at),
-            }),
-        )
+            },
+        ))
     }
 
     /// The private key a local account signs with; `None` for remote or unknown accounts.

@@ -275,6 +275,25 @@ impl Store {
         Ok(created)
     }
 
+    /// `account`'s boost of `original`, if any.
+    pub async fn boost_of(
+        &self,
+        account: Id,
+        original: Id,
+    ) -> Result<Option<hamlet_core::status::Status>, StoreError> {
+        let id: Option<i64> = with_db!(self, db => {
+            sqlx::query_scalar("SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
+                .bind(account.as_i64())
+                .bind(original.as_i64())
+                .fetch_optional(db)
+                .await?
+        });
+        match id {
+            Some(id) => self.status_by_id(Id::from_i64(id)).await,
+            None => Ok(None),
+        }
+    }
+
     /// Undoes `account`'s boost of `original`. Returns whether there was one.
     pub async fn unreblog(&self, account: Id, original: Id) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {

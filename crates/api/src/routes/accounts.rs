@@ -161,6 +161,13 @@ pub async fn update_credentials(
         .member_by_id(member.account.id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if !update.is_empty() {
+        // Followers' servers refresh the profile they show.
+        state
+            .federation
+            .send_profile_update(&member.account)
+            .await?;
+    }
     credential_account(&state, &member).await
 }
 

@@ -67,16 +67,74 @@ async fn set_mark(
                 )));
             }
         }
-        state
+        let new = state
             .store
             .mark(mark, me, status.id, Timestamp::now())
             .await?;
+        if new && mark == Mark::Favourite {
+            federate_favourite(&state, member, &status, true).await?;
+        }
     } else {
-        state.store.unmark(mark, me, status.id).await?;
+        let removed = state.store.unmark(mark, me, status.id).await?;
+        if removed && mark == Mark::Favourite {
+            federate_favourite(&state, member, &status, false).await?;
+        }
     }
     Ok(Json(
         statuses::render_one(&state, Some(member), status).await?,
     ))
+}
+
+/// A favourite of a remote post is a `Like` to its author (and its undoing an `Undo`).
+async fn federate_favourite(
+    state: &AppState,
+    member: &hamlet_core::account::Member,
+    status: &hamlet_core::status::Status,
+    on: bool,
+) -> ApiResult<()> {
+    let Some(author) = state.store.account_by_id(status.account_id).await? else {
+        return Ok(());
+    };
+    if on {
+        state
+            .federation
+            .send_like(&member.account, status, &author)
+            .await?;
+    } else {
+        state
+            .federation
+            .send_undo_like(&member.account, status, &author)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A member's boost goes to their followers' servers and the original's author.
+async fn federate_boost(
+    state: &AppState,
+    member: &hamlet_core::account::Member,
+    boost: &hamlet_core::status::Status,
+    original: &hamlet_core::status::Status,
+    on: bool,
+) -> ApiResult<()> {
+    if boost.visibility == Visibility::Private {
+        return Ok(());
+    }
+    let Some(author) = state.store.account_by_id(original.account_id).await? else {
+        return Ok(());
+    };
+    if on {
+        state
+            .federation
+            .send_announce(&member.account, boost, original, &author)
+            .await?;
+    } else {
+        state
+            .federation
+            .send_undo_announce(&member.account, boost, original, &author)
+            .await?;
+    }
+    Ok(())
 }
 
 macro_rules! mark_handler {
@@ -138,16 +196,26 @@ pub async fn reblog(
     };
     let created = state
         .store
-        .reblog(member.account.id, original.id, visibility, None, Timestamp::now())
+        .reblog(
+            member.account.id,
+            original.id,
+            visibility,
+            None,
+            Timestamp::now(),
+        )
         .await?;
-    let id = match created {
-        Created::New(id) | Created::Existing(id) => id,
+    let (id, new) = match created {
+        Created::New(id) => (id, true),
+        Created::Existing(id) => (id, false),
     };
     let boost = state
         .store
         .status_by_id(id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if new {
+        federate_boost(&state, member, &boost, &original, true).await?;
+    }
     Ok(Json(
         statuses::render_one(&state, Some(member), boost).await?,
     ))
@@ -161,7 +229,12 @@ pub async fn unreblog(
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
     let original = target(&state, member, &id).await?;
-    state.store.unreblog(member.account.id, original.id).await?;
+    let boost = state.store.boost_of(member.account.id, original.id).await?;
+    if state.store.unreblog(member.account.id, original.id).await?
+        && let Some(boost) = boost
+    {
+        federate_boost(&state, member, &boost, &original, false).await?;
+    }
     Ok(Json(
         statuses::render_one(&state, Some(member), original).await?,
     ))

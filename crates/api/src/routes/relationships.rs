@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp};
-use hamlet_store::{ListKind, Listed};
+use hamlet_store::{FollowOutcome, ListKind, Listed};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -74,17 +74,26 @@ pub async fn follow(
     if target.is_suspended() {
         return Err(ApiError::NotFound);
     }
-    state
+    // A remote account answers with Accept or Reject: until then the follow is a
+    // request, whatever its profile says.
+    let remote = target.remote.is_some();
+    let outcome = state
         .store
         .follow(
             member.account.id,
             target.id,
-            target.locked,
+            target.locked || remote,
             params.reblogs.unwrap_or(true),
             params.notify.unwrap_or(false),
             now,
         )
         .await?;
+    if remote && outcome == FollowOutcome::Requested {
+        state
+            .federation
+            .send_follow(&member.account, &target)
+            .await?;
+    }
     relationship(&state, member, target.id).await
 }
 
@@ -97,7 +106,18 @@ pub async fn unfollow(
     let member = auth.member_with_scope(&["write:follows"])?;
     let target = named_account(&state, &id).await?;
     if target.id != member.account.id {
+        let (following, requested) = state
+            .store
+            .follows_or_requested(member.account.id, target.id)
+            .await?;
+        let follow_uri = state.store.follow_uri(member.account.id, target.id).await?;
         state.store.unfollow(member.account.id, target.id).await?;
+        if target.remote.is_some() && (following || requested) {
+            state
+                .federation
+                .send_unfollow(&member.account, &target, follow_uri)
+                .await?;
+        }
     }
     relationship(&state, member, target.id).await
 }
@@ -115,6 +135,10 @@ pub async fn block(
             .store
             .insert_block(member.account.id, target.id, Timestamp::now())
             .await?;
+        state
+            .federation
+            .send_block(&member.account, &target)
+            .await?;
     }
     relationship(&state, member, target.id).await
 }
@@ -128,7 +152,19 @@ pub async fn unblock(
     let member = auth.member_with_scope(&["write:blocks"])?;
     let target = named_account(&state, &id).await?;
     if target.id != member.account.id {
+        let was_blocking = state
+            .store
+            .relationships(member.account.id, &[target.id], Timestamp::now())
+            .await?
+            .first()
+            .is_some_and(|r| r.blocking);
         state.store.unblock(member.account.id, target.id).await?;
+        if was_blocking {
+            state
+                .federation
+                .send_undo_block(&member.account, &target)
+                .await?;
+        }
     }
     relationship(&state, member, target.id).await
 }
@@ -388,12 +424,22 @@ pub async fn authorize_request(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
     let requester = named_account(&state, &id).await?;
+    let follow_uri = state
+        .store
+        .follow_uri(requester.id, member.account.id)
+        .await?;
     if !state
         .store
         .authorize_follow_request(member.account.id, requester.id, Timestamp::now())
         .await?
     {
         return Err(ApiError::NotFound);
+    }
+    if let Some(remote) = state.store.remote_account_by_id(requester.id).await? {
+        state
+            .federation
+            .send_accept(&member.account, &remote, follow_uri)
+            .await?;
     }
     relationship(&state, member, requester.id).await
 }
@@ -406,12 +452,22 @@ pub async fn reject_request(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
     let requester = named_account(&state, &id).await?;
+    let follow_uri = state
+        .store
+        .follow_uri(requester.id, member.account.id)
+        .await?;
     if !state
         .store
         .reject_follow_request(member.account.id, requester.id)
         .await?
     {
         return Err(ApiError::NotFound);
+    }
+    if let Some(remote) = state.store.remote_account_by_id(requester.id).await? {
+        state
+            .federation
+            .send_reject(&member.account, &remote, follow_uri)
+            .await?;
     }
     relationship(&state, member, requester.id).await
 }

@@ -90,15 +90,32 @@ pub async fn accounts(
         .following
         .unwrap_or(false)
         .then_some(member.account.id);
-    let found = state
+    let mut found = state
         .store
         .search_accounts(username_part(&q), following, limit, offset)
         .await?;
+    if params.resolve.unwrap_or(false) && offset == 0 {
+        prepend_resolved(&state, Some(member), &q, &mut found).await?;
+    }
     Ok(Json(render_accounts(&state, &found).await?))
 }
 
-/// `@alice@example.com` searches for `alice`: remote accounts are found by username
-/// among those already known (looking them up elsewhere arrives with federation).
+/// With `resolve=true`, a `user@domain` query first looks the account up on its server.
+async fn prepend_resolved(
+    state: &AppState,
+    member: Option<&hamlet_core::account::Member>,
+    q: &str,
+    found: &mut Vec<Account>,
+) -> ApiResult<()> {
+    if let Some(account) = resolve::resolve_handle(state, member, q).await? {
+        found.retain(|a| a.id != account.id);
+        found.insert(0, account);
+    }
+    Ok(())
+}
+
+/// `@alice@example.com` searches for `alice` among known accounts (with `resolve=true`
+/// the account is also looked up on its server).
 fn username_part(q: &str) -> &str {
     let q = q.trim_start_matches('@');
     q.split('@').next().unwrap_or(q)
@@ -174,10 +191,13 @@ pub async fn search(
             (true, Some(member)) => Some(member.account.id),
             _ => None,
         };
-        let found = state
+        let mut found = state
             .store
             .search_accounts(username_part(&q), following, limit, offset)
             .await?;
+        if params.resolve.unwrap_or(false) && offset == 0 {
+            prepend_resolved(&state, member, &q, &mut found).await?;
+        }
         results.accounts = render_accounts(&state, &found).await?;
     }
     if wants("hashtags") {

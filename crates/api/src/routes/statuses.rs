@@ -155,6 +155,11 @@ pub async fn delete(
         .pop()
         .ok_or(ApiError::NotFound)?;
     rendered.text = Some(status.text.clone());
+    // The Delete is addressed while the post (its mentions, its parent) still exists.
+    state
+        .federation
+        .publish_post(&status, hamlet_federation::outbox::PostEvent::Delete)
+        .await?;
     state.store.delete_status(status.id).await?;
     Ok(Json(rendered))
 }

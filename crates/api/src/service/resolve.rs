@@ -3,13 +3,17 @@
 //!
 //! Mastodon's `SearchService` hands an `http(s)` query with `resolve=true` to
 //! `ResolveURLService`, which recognizes the server's own post and profile URLs and
-//! fetches anything else. Here local URLs are recognized; fetching other servers' URLs
-//! belongs to federation and plugs in at [`resolve_remote`].
+//! fetches anything else. Here local URLs are recognized in the database; other servers'
+//! URLs and `user@domain` handles go through federation ([`resolve_remote`],
+//! [`resolve_handle`]), for members only.
 
 use hamlet_core::Id;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::status::Status;
 use url::Url;
+
+use hamlet_federation::fetch::ResolveError;
+use hamlet_federation::inbox::{InboxError, ResolvedObject};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -49,15 +53,73 @@ pub async fn resolve_url(
     }
 }
 
-/// The seam for federation: the account or post at another server's `url`, fetched (or
-/// found among those already known) on behalf of `viewer`, if the viewer may see it.
-/// Until remote resolution arrives there is nothing: `None` for every URL.
+/// The account or post at another server's `url`, found among those already known or
+/// fetched, if `viewer` may see it. Only members make this server fetch anything: an
+/// anonymous search never sends a request elsewhere. A fetch that fails is "nothing
+/// found", as on Mastodon.
 pub async fn resolve_remote(
-    _state: &AppState,
-    _viewer: Option<&Member>,
-    _url: &Url,
+    state: &AppState,
+    viewer: Option<&Member>,
+    url: &Url,
 ) -> ApiResult<Option<Resolved>> {
-    Ok(None)
+    let Some(viewer) = viewer else {
+        return Ok(None);
+    };
+    match state.federation.resolve_object(url).await {
+        Ok(Some(ResolvedObject::Actor(actor))) => Ok(Some(Resolved::Account(actor.account))),
+        Ok(Some(ResolvedObject::Post(status))) => {
+            match statuses::load_visible(state, Some(viewer), &status.id.to_string()).await {
+                Ok(visible) => Ok(Some(Resolved::Status(visible))),
+                Err(ApiError::NotFound) => Ok(None),
+                Err(other) => Err(other),
+            }
+        }
+        Ok(None) => Ok(None),
+        Err(InboxError::Store(error)) => Err(error.into()),
+        Err(error) => {
+            tracing::info!(%url, %error, "could not resolve a remote URL");
+            Ok(None)
+        }
+    }
+}
+
+/// The remote account `@user@domain` (or `user@domain`) names, found or looked up through
+/// WebFinger for a member (`resolve=true`). `None` for anything else, for local handles,
+/// and when the lookup fails.
+pub async fn resolve_handle(
+    state: &AppState,
+    viewer: Option<&Member>,
+    query: &str,
+) -> ApiResult<Option<Account>> {
+    if viewer.is_none() {
+        return Ok(None);
+    }
+    let handle = query.trim().trim_start_matches('@');
+    let Some((username, domain)) = handle.split_once('@') else {
+        return Ok(None);
+    };
+    let valid = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 253
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+    };
+    if !valid(username) || !valid(domain) || domain.eq_ignore_ascii_case(&state.settings.domain()) {
+        return Ok(None);
+    }
+    match state
+        .federation
+        .resolve_handle(username, &domain.to_ascii_lowercase())
+        .await
+    {
+        Ok(actor) => Ok(Some(actor.account)),
+        Err(ResolveError::Store(error)) => Err(error.into()),
+        Err(error) => {
+            tracing::info!(%handle, %error, "could not resolve a remote account");
+            Ok(None)
+        }
+    }
 }
 
 /// The path of `url` if it points at this server (same scheme, host and port as the

@@ -10,6 +10,7 @@ use hamlet_core::status::{self, Status};
 use hamlet_core::text::{self, PostContext, ResolvedMention};
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
+use hamlet_federation::outbox::PostEvent;
 use hamlet_store::{Created, Mark, NewStatus};
 
 use crate::AppState;
@@ -292,7 +293,10 @@ impl RenderContext<'_> {
             .get(&status.account_id)
             .ok_or_else(|| ApiError::internal(format!("author of status {} missing", status.id)))?;
         let (uri, url) = match &status.uri {
-            Some(uri) => (uri.clone(), Some(uri.clone())),
+            Some(uri) => (
+                uri.clone(),
+                Some(status.url.clone().unwrap_or_else(|| uri.clone())),
+            ),
             None => (
                 settings.url(&format!(
                     "/users/{}/statuses/{}",
@@ -427,14 +431,22 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
             text: post.text,
         })
         .await?;
-    let id = match created {
-        Created::New(id) | Created::Existing(id) => id,
+    let (id, new) = match created {
+        Created::New(id) => (id, true),
+        Created::Existing(id) => (id, false),
     };
-    state
+    let status = state
         .store
         .status_by_id(id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    if new {
+        state
+            .federation
+            .publish_post(&status, PostEvent::Create)
+            .await?;
+    }
+    Ok(status)
 }
 
 /// A post's text made ready to store: its HTML, the accounts it mentions, its hashtags.
@@ -453,11 +465,26 @@ async fn compose(state: &AppState, text: &str) -> ApiResult<Composed> {
     let mut mentions = Vec::new();
     for reference in text::extract_mentions(text) {
         let domain = reference.domain.as_deref().filter(|d| *d != own_domain);
-        if let Some(account) = state
+        let known = state
             .store
             .account_by_acct(&reference.username, domain)
-            .await?
-        {
+            .await?;
+        // A remote account not seen before is looked up on its server, as Mastodon
+        // does when it meets a new mention; if that fails the text stays plain.
+        let found = match (known, domain) {
+            (Some(account), _) => Some(account),
+            (None, Some(domain)) => state
+                .federation
+                .resolve_handle(&reference.username, domain)
+                .await
+                .map_err(|error| {
+                    tracing::info!(%error, "could not resolve a mentioned account");
+                })
+                .ok()
+                .map(|remote| remote.account),
+            (None, None) => None,
+        };
+        if let Some(account) = found {
             mentions.push(account.id);
             resolved.push(ResolvedMention {
                 reference,
@@ -516,9 +543,14 @@ pub async fn edit(state: &AppState, author: &Member, id: &str, edit: Edit) -> Ap
             text: edit.text,
         })
         .await?;
-    state
+    let edited = state
         .store
         .status_by_id(status.id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(ApiError::NotFound)?;
+    state
+        .federation
+        .publish_post(&edited, PostEvent::Update)
+        .await?;
+    Ok(edited)
 }
