@@ -23,11 +23,13 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use hamlet_federation::client::{ClientConfig, OutboundClient};
 use hamlet_federation::delivery::DeliveryConfig;
+use hamlet_federation::inbound::SentUri;
 use hamlet_federation::instance::LocalInstance;
 use hamlet_federation::routes::{FederationState, NodeDescription};
 use hamlet_federation::signature::SignatureScheme;
 use hamlet_store::Store;
 use tower::Layer;
+use tower::util::{MapRequest, MapRequestLayer};
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -86,8 +88,8 @@ impl FromRef<AppState> for FederationState {
 
 /// The whole HTTP application: routes plus the layers every request passes through.
 /// Trailing slashes are trimmed before routing (Mastodon.py asks for
-/// `/api/v1/instance/`).
-pub fn app(state: AppState) -> NormalizePath<Router> {
+/// `/api/v1/instance/`); the URI as sent is kept for HTTP signatures, which cover it.
+pub fn app(state: AppState) -> MapRequest<NormalizePath<Router>, fn(Request) -> Request> {
     let router = routes::router()
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -121,5 +123,12 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
                     },
                 ),
         );
-    NormalizePathLayer::trim_trailing_slash().layer(router)
+    let normalized = NormalizePathLayer::trim_trailing_slash().layer(router);
+    MapRequestLayer::new(remember_sent_uri as fn(Request) -> Request).layer(normalized)
+}
+
+fn remember_sent_uri(mut request: Request) -> Request {
+    let sent = SentUri(request.uri().clone());
+    request.extensions_mut().insert(sent);
+    request
 }

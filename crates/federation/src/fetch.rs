@@ -51,6 +51,14 @@ impl FederationState {
 
     /// Fetches the actor `uri` (signed as the instance actor) and stores it.
     pub async fn fetch_actor(&self, uri: &Url) -> Result<RemoteAccount, ResolveError> {
+        Ok(self.fetch_actor_document(uri).await?.1)
+    }
+
+    /// Like [`fetch_actor`](Self::fetch_actor), also returning the document as read.
+    pub async fn fetch_actor_document(
+        &self,
+        uri: &Url,
+    ) -> Result<(RemoteActor, RemoteAccount), ResolveError> {
         if self.local.is_local(uri) {
             return Err(ResolveError::Local);
         }
@@ -60,7 +68,31 @@ impl FederationState {
             .fetch_object(uri, Some(signer.as_ref() as &dyn RequestSigner))
             .await?;
         let actor = parse_actor_value(&document.json)?;
-        self.store_actor(&actor).await
+        if actor.id != *uri && document.final_url != *uri {
+            // The document at `uri` describes another actor: not what was asked for.
+            return Err(ResolveError::NotAnActor);
+        }
+        let stored = self.store_actor(&actor).await?;
+        Ok((actor, stored))
+    }
+
+    /// Refetches up to `limit` remote actors not fetched for [`ACTOR_FRESHNESS`], so
+    /// profiles stay current even when their servers send no `Update`. Returns how many
+    /// were refreshed.
+    pub async fn refresh_stale_actors(&self, limit: u32) -> Result<usize, ResolveError> {
+        let before = Timestamp::from_millis(
+            Timestamp::now().as_millis() - ACTOR_FRESHNESS.as_millis() as i64,
+        );
+        let mut refreshed = 0;
+        for uri in self.store.stale_remote_accounts(before, limit).await? {
+            let Ok(url) = Url::parse(&uri) else { continue };
+            match self.fetch_actor(&url).await {
+                Ok(_) => refreshed += 1,
+                Err(ResolveError::Store(error)) => return Err(ResolveError::Store(error)),
+                Err(error) => tracing::debug!(%uri, %error, "could not refresh a remote actor"),
+            }
+        }
+        Ok(refreshed)
     }
 
     /// The actor that signs with `key_id`: stored, or fetched through the key's URL (an

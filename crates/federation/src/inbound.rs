@@ -17,6 +17,11 @@ use crate::fetch::{self, ResolveError};
 use crate::routes::FederationState;
 use crate::signature::{self, PublicKey, SignatureError, VerifyPolicy};
 
+/// The request URI exactly as the client sent it (before any path normalization), put
+/// in the request's extensions by the application: signatures cover it.
+#[derive(Clone, Debug)]
+pub struct SentUri(pub http::Uri);
+
 /// The largest activity an inbox accepts.
 pub const MAX_INBOX_BYTES: usize = 1024 * 1024;
 

@@ -61,6 +61,10 @@ impl FederationState {
         activity: Activity,
     ) -> Result<Handled, InboxError> {
         let signer_uri = Url::parse(signer.uri()).map_err(|_| InboxError::ActorMismatch)?;
+        // A suspended (or self-deleted) actor's activities change nothing here.
+        if signer.account.is_suspended() {
+            return Ok(Handled::Ignored);
+        }
         if let Some(actor) = activity.actor()
             && *actor != signer_uri
         {
@@ -115,7 +119,10 @@ impl FederationState {
             }
             Activity::Like { object, .. } => self.on_like(signer, &object).await,
             Activity::Block { object, .. } => self.on_block(signer, &object).await,
-            Activity::Move { .. } | Activity::Unknown { .. } => Ok(Handled::Ignored),
+            Activity::Move { object, target, .. } => {
+                self.on_move(signer, signer_uri, &object, &target).await
+            }
+            Activity::Unknown { .. } => Ok(Handled::Ignored),
         }
     }
 
@@ -404,6 +411,10 @@ impl FederationState {
         object: PostOrRef,
     ) -> Result<Handled, InboxError> {
         let author_uri = Url::parse(author.uri()).map_err(|_| InboxError::ActorMismatch)?;
+        if self.local.is_local(object.id()) {
+            // Nobody else creates posts with our ids.
+            return Err(InboxError::NotOwner);
+        }
         let post = match object {
             // An embedded post is trusted only from its own origin; otherwise it is
             // fetched from where its id says it lives.
@@ -640,6 +651,47 @@ impl FederationState {
                 published.filter(|p| *p <= now).unwrap_or(now),
             )
             .await?;
+        Ok(Handled::Done)
+    }
+
+    /// The actor moved to `target`: if `target` confirms it (its `alsoKnownAs` names the
+    /// actor), members who followed the old account follow the new one.
+    async fn on_move(
+        &self,
+        actor: &RemoteAccount,
+        actor_uri: &Url,
+        object: &Url,
+        target: &Url,
+    ) -> Result<Handled, InboxError> {
+        if object != actor_uri {
+            return Err(InboxError::NotOwner);
+        }
+        let (document, new_account) = self.fetch_actor_document(target).await?;
+        if !document.also_known_as.contains(actor_uri) {
+            return Err(InboxError::Invalid(
+                "the target of the move does not name the moved account".into(),
+            ));
+        }
+        self.store
+            .set_moved_to(actor.account.id, new_account.account.id)
+            .await?;
+        let now = Timestamp::now();
+        for follower in self.store.local_followers(actor.account.id).await? {
+            let Some(member) = self.store.account_by_id(follower).await? else {
+                continue;
+            };
+            let follow_uri = self.store.follow_uri(follower, actor.account.id).await?;
+            self.store.unfollow(follower, actor.account.id).await?;
+            self.send_unfollow(&member, &actor.account, follow_uri)
+                .await?;
+            let outcome = self
+                .store
+                .follow(follower, new_account.account.id, true, true, false, now)
+                .await?;
+            if outcome == hamlet_store::FollowOutcome::Requested {
+                self.send_follow(&member, &new_account.account).await?;
+            }
+        }
         Ok(Handled::Done)
     }
 

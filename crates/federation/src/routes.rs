@@ -347,7 +347,10 @@ async fn shared_inbox(State(state): State<FederationState>, request: Request<Bod
 
 /// The door in: bounded body, signature, then the activity.
 async fn receive(state: &FederationState, request: Request<Body>) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    if let Some(sent) = parts.extensions.get::<crate::inbound::SentUri>() {
+        parts.uri = sent.0.clone();
+    }
     let body = match axum::body::to_bytes(body, crate::inbound::MAX_INBOX_BYTES).await {
         Ok(body) => body,
         Err(_) => {
@@ -383,7 +386,7 @@ async fn receive(state: &FederationState, request: Request<Body>) -> Response {
             tracing::info!(%error, signer = signer.uri(), "unreadable activity");
             return (
                 StatusCode::BAD_REQUEST,
-                Json(json!({ "error": format!("Invalid activity: {error}") })),
+                Json(json!({ "error": "The activity could not be read" })),
             )
                 .into_response();
         }
@@ -392,14 +395,21 @@ async fn receive(state: &FederationState, request: Request<Body>) -> Response {
         Ok(_) => StatusCode::ACCEPTED.into_response(),
         Err(error) => {
             use crate::inbox::InboxError;
-            let status = match &error {
-                InboxError::ActorMismatch => StatusCode::UNAUTHORIZED,
-                InboxError::NotOwner => StatusCode::FORBIDDEN,
-                InboxError::Invalid(_) | InboxError::Resolve(_) => StatusCode::BAD_REQUEST,
-                InboxError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // The reason is logged; the sender learns only the class of refusal, not
+            // what this server tried to fetch or how that failed.
+            let (status, message) = match &error {
+                InboxError::ActorMismatch => {
+                    (StatusCode::UNAUTHORIZED, "The actor is not the signer")
+                }
+                InboxError::NotOwner => (StatusCode::FORBIDDEN, "Not the owner of the object"),
+                InboxError::Invalid(_) | InboxError::Resolve(_) => (
+                    StatusCode::BAD_REQUEST,
+                    "The activity could not be processed",
+                ),
+                InboxError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "Try again later"),
             };
             tracing::info!(%error, signer = signer.uri(), "activity refused");
-            (status, Json(json!({ "error": error.to_string() }))).into_response()
+            (status, Json(json!({ "error": message }))).into_response()
         }
     }
 }

@@ -8,6 +8,7 @@ use axum::ServiceExt;
 use axum::extract::Request;
 use hamlet_api::AppState;
 use hamlet_api::service::members;
+use hamlet_federation::routes::FederationState;
 use hamlet_store::Store;
 use tracing_subscriber::EnvFilter;
 
@@ -133,8 +134,8 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
     tracing::info!(%address, public_url = %settings.public_url, engine = ?store.engine(), version = hamlet_core::VERSION, "Hamlet is listening");
 
-    let sweeper = tokio::spawn(sweep_expired(store.clone()));
     let state = AppState::new(store.clone(), settings);
+    let sweeper = tokio::spawn(sweep_expired(store.clone(), state.federation.clone()));
     // The delivery worker stops with the server: requests in flight get a short grace,
     // anything unsent stays in the outbox for the next start.
     let (stopping, mut stop) = tokio::sync::watch::channel(false);
@@ -168,8 +169,13 @@ pub async fn run(config: Config) -> Result<(), Failure> {
 /// How long handled activity ids are remembered (redeliveries stop long before).
 const INBOUND_ACTIVITY_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
 
-/// Forgets expired authorization codes and old handled-activity ids once an hour.
-async fn sweep_expired(store: Store) {
+/// Remote actors refreshed per hour (the stalest first), so profiles stay current even
+/// when their servers send no `Update`.
+const ACTOR_REFRESHES_PER_HOUR: u32 = 50;
+
+/// Once an hour: forgets expired authorization codes and old handled-activity ids, and
+/// refreshes the stalest remote profiles.
+async fn sweep_expired(store: Store, federation: FederationState) {
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         interval.tick().await;
@@ -182,6 +188,12 @@ async fn sweep_expired(store: Store) {
         );
         if let Err(error) = store.prune_inbound_activities(before).await {
             tracing::warn!(%error, "could not prune handled activity ids");
+        }
+        if let Err(error) = federation
+            .refresh_stale_actors(ACTOR_REFRESHES_PER_HOUR)
+            .await
+        {
+            tracing::warn!(%error, "could not refresh remote profiles");
         }
     }
 }

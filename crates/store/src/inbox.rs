@@ -130,4 +130,51 @@ impl Store {
         });
         Ok(found)
     }
+
+    /// Members who follow `account`.
+    pub async fn local_followers(&self, account: Id) -> Result<Vec<Id>, StoreError> {
+        let ids: Vec<i64> = with_db!(self, db => {
+            sqlx::query_scalar(
+                "SELECT f.account_id FROM follows f JOIN users u ON u.account_id = f.account_id \
+                 WHERE f.target_account_id = $1 ORDER BY f.account_id",
+            )
+            .bind(account.as_i64())
+            .fetch_all(db)
+            .await?
+        });
+        Ok(ids.into_iter().map(Id::from_i64).collect())
+    }
+
+    /// Records that `account` moved to `target`.
+    pub async fn set_moved_to(&self, account: Id, target: Id) -> Result<(), StoreError> {
+        with_db!(self, db => {
+            sqlx::query("UPDATE accounts SET moved_to_account_id = $2 WHERE id = $1")
+                .bind(account.as_i64())
+                .bind(target.as_i64())
+                .execute(db)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Remote accounts last fetched before `before`, stalest first: the scheduled
+    /// refresh takes a few at a time.
+    pub async fn stale_remote_accounts(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let uris: Vec<String> = with_db!(self, db => {
+            sqlx::query_scalar(
+                "SELECT uri FROM accounts WHERE domain IS NOT NULL AND uri IS NOT NULL \
+                 AND suspended_at IS NULL AND (fetched_at IS NULL OR fetched_at < $1) \
+                 ORDER BY fetched_at LIMIT $2",
+            )
+            .bind(before.as_millis())
+            .bind(i64::from(limit))
+            .fetch_all(db)
+            .await?
+        });
+        Ok(uris)
+    }
 }

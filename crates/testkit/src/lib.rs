@@ -7,6 +7,8 @@
 mod app;
 mod db;
 pub mod openapi;
+pub mod remote;
 
 pub use app::{TestApp, TestMember, spawn_app, spawn_app_with, spawn_federating_app};
 pub use db::TestDb;
+pub use remote::{FakeActor, FakeRemote, RecordedRequest, Served, SignedPost, Signing};
