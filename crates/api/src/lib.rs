@@ -68,6 +68,8 @@ impl AppState {
                     settings::OutboundSignatures::DraftCavage => SignatureScheme::Cavage,
                     settings::OutboundSignatures::Rfc9421 => SignatureScheme::Rfc9421,
                 },
+                concurrency: settings.delivery_concurrency,
+                lease: settings.delivery_lease,
                 ..DeliveryConfig::default()
             },
         );

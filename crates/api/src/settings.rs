@@ -21,6 +21,11 @@ pub struct Settings {
     pub insecure_local_federation: bool,
     /// How requests to other servers are signed.
     pub outbound_signatures: OutboundSignatures,
+    /// Deliveries in flight at most.
+    pub delivery_concurrency: usize,
+    /// How long a claimed delivery stays claimed (after a crash, the wait before it is
+    /// sent again).
+    pub delivery_lease: std::time::Duration,
 }
 
 /// The HTTP signature scheme of outbound requests.
@@ -80,6 +85,8 @@ impl Settings {
             timelines: TimelineAccess::default(),
             insecure_local_federation: false,
             outbound_signatures: OutboundSignatures::DraftCavage,
+            delivery_concurrency: 8,
+            delivery_lease: std::time::Duration::from_secs(300),
         }
     }
 

@@ -75,20 +75,24 @@ impl FederationState {
             if !same_origin(id, &signer_uri) {
                 return Err(InboxError::NotOwner);
             }
-            if !self
-                .store
-                .record_inbound_activity(id.as_str(), Timestamp::now())
-                .await?
-            {
+            if self.store.inbound_activity_seen(id.as_str()).await? {
                 return Ok(Handled::Duplicate);
             }
         }
-        let result = self.dispatch(signer, &signer_uri, activity).await;
-        if result.is_err()
+        // Handlers are idempotent (a post is stored once per id, a favourite or follow
+        // once per pair), so the id is recorded only after the activity took effect: a
+        // process killed in between handles the redelivery instead of dropping it, and
+        // two deliveries racing each other change things once.
+        let result = match self.dispatch(signer, &signer_uri, activity).await {
+            Err(InboxError::Store(StoreError::Conflict(_))) => Ok(Handled::Duplicate),
+            other => other,
+        };
+        if result.is_ok()
             && let Some(id) = &id
-            && let Err(error) = self.store.forget_inbound_activity(id.as_str()).await
         {
-            tracing::warn!(%error, "could not forget a failed activity");
+            self.store
+                .record_inbound_activity(id.as_str(), Timestamp::now())
+                .await?;
         }
         result
     }

@@ -43,8 +43,22 @@ impl FederationState {
         status: &Status,
         event: PostEvent,
     ) -> Result<usize, StoreError> {
+        match self.post_outbound(status, event).await? {
+            Some(outbound) => self.enqueue(&outbound).await,
+            None => Ok(0),
+        }
+    }
+
+    /// The activity a local post event sends, built from the post as stored now (for
+    /// `Delete`: before it is removed, to enqueue in the removing transaction). `None`
+    /// for remote posts and boosts.
+    pub async fn post_outbound(
+        &self,
+        status: &Status,
+        event: PostEvent,
+    ) -> Result<Option<Outbound>, StoreError> {
         if !status.local || status.reblog_of_id.is_some() {
-            return Ok(0);
+            return Ok(None);
         }
         let ids = [status.id];
         let mentions = self.store.mentions_of(&ids).await?;
@@ -65,7 +79,7 @@ impl FederationState {
         let accounts = self.store.accounts_by_ids(&account_ids).await?;
         let find = |id: Id| accounts.iter().find(|a| a.id == id);
         let Some(author) = find(status.account_id) else {
-            return Ok(0);
+            return Ok(None);
         };
         let mentioned: Vec<Account> = mentions
             .iter()
@@ -79,11 +93,11 @@ impl FederationState {
             tags: &tags,
             in_reply_to,
         };
-        match event {
-            PostEvent::Create => self.send_create(&post).await,
-            PostEvent::Update => self.send_update(&post).await,
-            PostEvent::Delete => self.send_delete(&post).await,
-        }
+        Ok(Some(match event {
+            PostEvent::Create => self.create_outbound(&post)?,
+            PostEvent::Update => self.update_outbound(&post)?,
+            PostEvent::Delete => self.delete_outbound(&post)?,
+        }))
     }
 
     /// Enqueues `activity` for `targets`, signed by `signer` (`None`: the instance actor),
@@ -95,15 +109,13 @@ impl FederationState {
         activity: impl Serialize,
         targets: DeliveryTargets,
     ) -> Result<usize, StoreError> {
-        let body = serde_json::to_string(&WithContext::new(activity))
-            .map_err(|e| StoreError::Corrupt(format!("serializing {id}: {e}")))?;
-        let outbound = Outbound {
-            signer,
-            activity_uri: id.to_string(),
-            body,
-            targets,
-        };
-        let queued = self.store.enqueue(&outbound, Timestamp::now()).await?;
+        let outbound = outbound(signer, id, activity, targets)?;
+        self.enqueue(&outbound).await
+    }
+
+    /// Enqueues a built activity and wakes the delivery worker.
+    async fn enqueue(&self, outbound: &Outbound) -> Result<usize, StoreError> {
+        let queued = self.store.enqueue(outbound, Timestamp::now()).await?;
         if queued > 0 {
             self.delivery.wake();
         }
@@ -261,6 +273,12 @@ impl FederationState {
     /// A new local post: `Create` to the author's remote followers (unless direct), and
     /// to the remote accounts it mentions or replies to.
     pub async fn send_create(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
+        self.enqueue(&self.create_outbound(post)?).await
+    }
+
+    /// The `Create` of a new local post, ready to enqueue in the transaction that stores
+    /// the post (`Store::insert_status_with`).
+    pub fn create_outbound(&self, post: &PostToSend<'_>) -> Result<Outbound, StoreError> {
         let note = self.note_of(post);
         let id = activity_id(&note.id, "activity");
         let create = out::Create {
@@ -272,12 +290,16 @@ impl FederationState {
             cc: note.cc.clone(),
             object: note,
         };
-        self.publish(Some(post.author.id), &id, create, post_targets(post))
-            .await
+        outbound(Some(post.author.id), &id, create, post_targets(post))
     }
 
     /// A local post was edited: `Update` to everyone who received it.
     pub async fn send_update(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
+        self.enqueue(&self.update_outbound(post)?).await
+    }
+
+    /// The `Update` of an edited local post, to everyone who received it.
+    pub fn update_outbound(&self, post: &PostToSend<'_>) -> Result<Outbound, StoreError> {
         let note = self.note_of(post);
         let id = self.local.url(&format!(
             "{}#updates/{}",
@@ -296,13 +318,18 @@ impl FederationState {
             cc: note.cc.clone(),
             object: out::Updatable::Note(Box::new(note)),
         };
-        self.publish(Some(post.author.id), &id, update, post_targets(post))
-            .await
+        outbound(Some(post.author.id), &id, update, post_targets(post))
     }
 
     /// A local post was deleted: `Delete` with a `Tombstone` to everyone who received it.
     /// `post` describes it as it was.
     pub async fn send_delete(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
+        self.enqueue(&self.delete_outbound(post)?).await
+    }
+
+    /// The `Delete` of a local post, ready to enqueue in the transaction that removes it
+    /// (`Store::delete_status_with`).
+    pub fn delete_outbound(&self, post: &PostToSend<'_>) -> Result<Outbound, StoreError> {
         let note = self.note_of(post);
         let mut id = note.id.clone();
         id.set_fragment(Some("delete"));
@@ -314,8 +341,7 @@ impl FederationState {
             cc: note.cc.clone(),
             object: out::Deletable::Tombstone(out::Tombstone::new(note.id)),
         };
-        self.publish(Some(post.author.id), &id, delete, post_targets(post))
-            .await
+        outbound(Some(post.author.id), &id, delete, post_targets(post))
     }
 
     /// The URI of any post: its own for remote posts, ours for local ones.
@@ -611,6 +637,23 @@ impl FederationState {
             Some(_) => account.acct(),
         }
     }
+}
+
+/// An activity serialized with its `@context`, ready to enqueue.
+fn outbound(
+    signer: Option<Id>,
+    id: &Url,
+    activity: impl Serialize,
+    targets: DeliveryTargets,
+) -> Result<Outbound, StoreError> {
+    let body = serde_json::to_string(&WithContext::new(activity))
+        .map_err(|e| StoreError::Corrupt(format!("serializing {id}: {e}")))?;
+    Ok(Outbound {
+        signer,
+        activity_uri: id.to_string(),
+        body,
+        targets,
+    })
 }
 
 fn with(first: Url, rest: &[Url]) -> Vec<Url> {

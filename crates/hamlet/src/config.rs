@@ -45,6 +45,11 @@ pub struct FederationSection {
     /// How outbound requests are signed: `draft-cavage` (what most servers verify) or
     /// `rfc9421`.
     pub signature_scheme: String,
+    /// Deliveries sent at once at most.
+    pub delivery_concurrency: u32,
+    /// How long a delivery stays claimed by a worker: after a crash, what it was sending
+    /// is sent again once this has passed. Must exceed the 30 s request timeout.
+    pub delivery_lease_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,6 +136,8 @@ impl Default for RawConfig {
             federation: FederationSection {
                 allow_insecure_loopback_for_development: false,
                 signature_scheme: "draft-cavage".into(),
+                delivery_concurrency: 8,
+                delivery_lease_seconds: 300,
             },
             limits: LimitsSection {
                 window_seconds: 300,
@@ -421,6 +428,22 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
             ));
         }
     };
+    if raw.federation.delivery_concurrency == 0 || raw.federation.delivery_concurrency > 256 {
+        return Err(invalid(
+            "federation.delivery_concurrency",
+            f,
+            raw.federation.delivery_concurrency,
+            "must be 1 to 256",
+        ));
+    }
+    if raw.federation.delivery_lease_seconds < 5 {
+        return Err(invalid(
+            "federation.delivery_lease_seconds",
+            f,
+            raw.federation.delivery_lease_seconds,
+            "must be at least 5",
+        ));
+    }
     if raw.limits.window_seconds == 0 {
         return Err(invalid("limits.window_seconds", f, 0, "must be at least 1"));
     }
@@ -446,6 +469,8 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
     settings.trust_proxy_headers = raw.server.trust_proxy_headers;
     settings.insecure_local_federation = raw.federation.allow_insecure_loopback_for_development;
     settings.outbound_signatures = signature_scheme;
+    settings.delivery_concurrency = raw.federation.delivery_concurrency as usize;
+    settings.delivery_lease = Duration::from_secs(raw.federation.delivery_lease_seconds);
     settings.timelines = hamlet_api::settings::TimelineAccess {
         local_public: raw.instance.public_local_timeline,
         remote_public: raw.instance.public_federated_timeline,

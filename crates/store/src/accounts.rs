@@ -9,6 +9,7 @@ use hamlet_core::role::Role;
 use hamlet_core::username::Username;
 use hamlet_core::{Id, Timestamp};
 
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 /// Everything needed to create a local member. Slow work (hashing, key generation) is
@@ -196,7 +197,7 @@ impl Store {
     pub async fn insert_member(&self, new: NewMember) -> Result<Member, StoreError> {
         let id = Id::generate(new.created_at);
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             insert_member_rows!(tx, id, &new);
             tx.commit().await?;
         });
@@ -344,7 +345,7 @@ impl Store {
     /// revokes every access token and pending authorization code of the member.
     pub async fn set_password(&self, id: Id, hash: &PasswordHash) -> Result<(), StoreError> {
         let done = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE account_id = $1")
                 .bind(id.as_i64())
                 .bind(hash.as_str())
@@ -362,7 +363,7 @@ impl Store {
     /// account's tokens and pending authorization codes so that it loses access at once.
     pub async fn set_suspended(&self, id: Id, at: Option<Timestamp>) -> Result<(), StoreError> {
         let done = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let done = sqlx::query("UPDATE accounts SET suspended_at = $2 WHERE id = $1")
                 .bind(id.as_i64())
                 .bind(at.map(Timestamp::as_millis))
@@ -394,7 +395,7 @@ impl Store {
             Some(lang) => (true, lang.as_ref().map(|l| l.as_str().to_owned())),
         };
         let done = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE accounts SET \
                  display_name = coalesce($2, display_name), \

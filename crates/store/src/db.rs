@@ -30,6 +30,35 @@ pub struct Store {
 
 /// Runs `$body` with `$db` bound to the open pool, whichever engine it is. The body is
 /// compiled once per engine, so the same SQL is type-checked against both drivers.
+/// Opens a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first and writes later is refused with
+/// SQLITE_BUSY, without waiting for the busy timeout, when another connection (the
+/// delivery worker, say) has written meanwhile. PostgreSQL needs no such care.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl BeginWrite for sqlx::SqlitePool {
+    type Db = sqlx::Sqlite;
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for sqlx::PgPool {
+    type Db = sqlx::Postgres;
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 macro_rules! with_db {
     ($store:expr, $db:ident => $body:expr) => {
         match &$store.pool {

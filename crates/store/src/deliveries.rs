@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use hamlet_core::{Id, Timestamp};
 
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 /// Who receives an activity. Inboxes are resolved when the activity is enqueued.
@@ -396,7 +397,7 @@ impl Store {
     /// transaction of a change). Returns how many deliveries were created.
     pub async fn enqueue(&self, outbound: &Outbound, now: Timestamp) -> Result<usize, StoreError> {
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let created = enqueue_outbound!(tx, outbound, now);
             tx.commit().await?;
             Ok(created)
@@ -536,7 +537,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             sqlx::query("DELETE FROM deliveries WHERE id = $1")
                 .bind(delivery.id.as_i64())
                 .execute(&mut *tx)
@@ -560,7 +561,7 @@ impl Store {
     ) -> Result<DomainHealth, StoreError> {
         let error = truncate_error(error);
         let health: HealthRow = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             sqlx::query(
                 "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $3, \
                  leased_until = NULL, last_error = $4 WHERE id = $1 AND leased_until = $2",
@@ -649,7 +650,7 @@ impl Store {
     pub async fn domain_reachable(&self, domain: &str, now: Timestamp) -> Result<(), StoreError> {
         let domain = domain.to_ascii_lowercase();
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             domain_answered!(tx, domain.as_str(), now.as_millis());
             tx.commit().await?;
         });

@@ -4,6 +4,7 @@ use hamlet_core::account::Language;
 use hamlet_core::notification::NotificationKind;
 use hamlet_core::{Id, Timestamp};
 
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 /// A new version of a post, rendered and validated.
@@ -39,7 +40,7 @@ impl Store {
         let id = edit.status_id.as_i64();
         let now = edit.edited_at;
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let author: i64 = sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
                 .bind(id)
                 .fetch_one(&mut *tx)

@@ -4,6 +4,7 @@
 use hamlet_core::filter::{Filter, FilterAction, FilterContext, FilteredStatus, Keyword};
 use hamlet_core::{Id, Timestamp};
 
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 /// A filter to create, validated.
@@ -155,7 +156,7 @@ impl Store {
     ) -> Result<Id, StoreError> {
         let id = Id::generate(now);
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             sqlx::query(
                 "INSERT INTO filters (id, account_id, title, context, action, expires_at, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -199,7 +200,7 @@ impl Store {
             Some(at) => (true, at.map(Timestamp::as_millis)),
         };
         let found = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let found = sqlx::query(
                 "UPDATE filters SET title = coalesce($3, title), context = coalesce($4, context), \
                  action = coalesce($5, action), \

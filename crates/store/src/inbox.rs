@@ -3,11 +3,23 @@
 
 use hamlet_core::{Id, Timestamp};
 
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 impl Store {
-    /// Records that the activity `uri` is being handled. Returns `false` when it was
-    /// already: redeliveries change nothing.
+    /// Whether the activity `uri` was handled already (redeliveries change nothing).
+    pub async fn inbound_activity_seen(&self, uri: &str) -> Result<bool, StoreError> {
+        let seen: bool = with_db!(self, db => {
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM inbound_activities WHERE uri = $1)")
+                .bind(uri)
+                .fetch_one(db)
+                .await?
+        });
+        Ok(seen)
+    }
+
+    /// Records that the activity `uri` took effect. Returns `false` when it was recorded
+    /// already.
     pub async fn record_inbound_activity(
         &self,
         uri: &str,
@@ -25,18 +37,6 @@ impl Store {
             .rows_affected()
         });
         Ok(inserted > 0)
-    }
-
-    /// Forgets that `uri` was handled, after handling it failed: a redelivery may then
-    /// succeed.
-    pub async fn forget_inbound_activity(&self, uri: &str) -> Result<(), StoreError> {
-        with_db!(self, db => {
-            sqlx::query("DELETE FROM inbound_activities WHERE uri = $1")
-                .bind(uri)
-                .execute(db)
-                .await?;
-        });
-        Ok(())
     }
 
     /// Forgets handled activities older than `before` (redeliveries stop long before).
@@ -60,7 +60,7 @@ impl Store {
         uri: &str,
     ) -> Result<(), StoreError> {
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             for sql in [
                 "UPDATE follows SET uri = $3 WHERE account_id = $1 AND target_account_id = $2",
                 "UPDATE follow_requests SET uri = $3 \

@@ -5,6 +5,7 @@ use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
 
 use crate::accounts::AccountRow;
+use crate::db::BeginWrite;
 use crate::relationships::Listed;
 use crate::statuses::{Created, Page};
 use crate::{Store, StoreError};
@@ -64,7 +65,7 @@ impl Store {
         let done = per_mark!(
             mark,
             |sql| with_db!(self, db => {
-                let mut tx = db.begin().await?;
+                let mut tx = db.begin_write().await?;
                 let done = sqlx::query(sql)
                     .bind(Id::generate(now).as_i64())
                     .bind(account.as_i64())
@@ -99,7 +100,7 @@ impl Store {
         let done = per_mark!(
             mark,
             |sql| with_db!(self, db => {
-                let mut tx = db.begin().await?;
+                let mut tx = db.begin_write().await?;
                 let done = sqlx::query(sql)
                     .bind(account.as_i64())
                     .bind(status.as_i64())
@@ -237,7 +238,7 @@ impl Store {
     ) -> Result<Created, StoreError> {
         let id = Id::generate(now);
         let created = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let existing: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2",
             )
@@ -297,7 +298,7 @@ impl Store {
     /// Undoes `account`'s boost of `original`. Returns whether there was one.
     pub async fn unreblog(&self, account: Id, original: Id) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let done = sqlx::query("DELETE FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
                 .bind(account.as_i64())
                 .bind(original.as_i64())

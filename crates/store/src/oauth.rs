@@ -5,6 +5,7 @@
 use hamlet_core::scope::Scopes;
 use hamlet_core::{Id, Timestamp};
 
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,7 +237,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<CodeRedemption, StoreError> {
         let outcome = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let spent: Option<CodeRow> = sqlx::query_as(
                 "UPDATE oauth_authorization_codes SET used_at = $2 \
                  WHERE code_digest = $1 AND used_at IS NULL \

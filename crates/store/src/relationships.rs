@@ -7,6 +7,7 @@ use hamlet_core::notification::NotificationKind;
 use hamlet_core::{Id, Timestamp};
 
 use crate::accounts::AccountRow;
+use crate::db::BeginWrite;
 use crate::statuses::Page;
 use crate::{Store, StoreError};
 
@@ -87,7 +88,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<FollowOutcome, StoreError> {
         let outcome = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE follows SET show_reblogs = $3, notify = $4 \
                  WHERE account_id = $1 AND target_account_id = $2",
@@ -146,7 +147,7 @@ impl Store {
     /// Stops following `target` and withdraws any pending request.
     pub async fn unfollow(&self, follower: Id, target: Id) -> Result<(), StoreError> {
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             for sql in [
                 "DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2",
                 "DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2",
@@ -173,7 +174,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let found = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let request: Option<(bool, bool)> = sqlx::query_as(
                 "DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2 \
                  RETURNING show_reblogs, notify",
@@ -211,7 +212,7 @@ impl Store {
         requester: Id,
     ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let done = sqlx::query(
                 "DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2",
             )

@@ -5,6 +5,7 @@ use hamlet_core::account::{Account, ProfileField};
 use hamlet_core::{Id, Timestamp};
 
 use crate::accounts::AccountRow;
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 /// A remote actor as its server describes it, already validated and sanitized by the
@@ -117,7 +118,7 @@ impl Store {
         let also_known_as = serde_json::to_string(&actor.also_known_as)
             .map_err(|e| StoreError::Corrupt(format!("alsoKnownAs: {e}")))?;
         let id: i64 = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             let existing: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM accounts WHERE uri = $1 \
                  UNION ALL \

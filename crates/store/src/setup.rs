@@ -6,6 +6,7 @@ use hamlet_core::account::Member;
 use hamlet_core::role::Role;
 use hamlet_core::{Id, Timestamp};
 
+use crate::db::BeginWrite;
 use crate::{NewMember, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,7 @@ impl Store {
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             sqlx::query("DELETE FROM setup_links").execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO setup_links (token_digest, created_at, expires_at) VALUES ($1, $2, $3)",
@@ -75,7 +76,7 @@ impl Store {
         debug_assert_eq!(new.role, Role::Admin);
         let id = Id::generate(new.created_at);
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             // Deleting the link first serialises concurrent attempts on it: only the
             // transaction that deleted a row goes on.
             let spent = sqlx::query(

@@ -13,6 +13,7 @@ use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
 
 use crate::accounts::AccountRow;
+use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 /// A post to store. Rendering and validation happened before.
@@ -217,9 +218,21 @@ impl Store {
     /// idempotency key already used by the same author, stores nothing and returns the
     /// earlier post.
     pub async fn insert_status(&self, new: NewStatus) -> Result<Created, StoreError> {
+        self.insert_status_with(new, |_| None).await
+    }
+
+    /// Like [`insert_status`](Self::insert_status), also enqueueing what `federate`
+    /// builds from the new post's id (its `Create` to other servers) in the same
+    /// transaction: the post and its deliveries exist together or not at all. Not called
+    /// for a post that already existed under the idempotency key.
+    pub async fn insert_status_with(
+        &self,
+        new: NewStatus,
+        federate: impl FnOnce(Id) -> Option<crate::Outbound>,
+    ) -> Result<Created, StoreError> {
         let id = Id::generate(new.created_at);
         let created = with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             if let Some(key) = &new.idempotency_key {
                 let existing: Option<i64> = sqlx::query_scalar(
                     "SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2",
@@ -340,6 +353,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            if let Some(outbound) = federate(id) {
+                enqueue_outbound!(tx, &outbound, new.created_at);
+            }
             tx.commit().await?;
             Created::New(id)
         });
@@ -397,12 +413,31 @@ impl Store {
 
     /// Deletes a post; its boosts go with it, replies to it stay (as replies to nothing).
     pub async fn delete_status(&self, id: Id) -> Result<bool, StoreError> {
+        self.delete_status_with(id, None, Timestamp::now()).await
+    }
+
+    /// Deletes a post and, in the same transaction, enqueues `federate` (its `Delete` to
+    /// other servers).
+    pub async fn delete_status_with(
+        &self,
+        id: Id,
+        federate: Option<crate::Outbound>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
-            sqlx::query("DELETE FROM statuses WHERE id = $1")
+            let mut tx = db.begin_write().await?;
+            let done = sqlx::query("DELETE FROM statuses WHERE id = $1")
                 .bind(id.as_i64())
-                .execute(db)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if done > 0
+                && let Some(outbound) = &federate
+            {
+                enqueue_outbound!(tx, outbound, now);
+            }
+            tx.commit().await?;
+            done
         });
         Ok(done > 0)
     }
@@ -934,7 +969,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         with_db!(self, db => {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_write().await?;
             sqlx::query(
                 "INSERT INTO blocks (id, account_id, target_account_id, created_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, target_account_id) DO NOTHING",

@@ -198,3 +198,46 @@ async fn remote_accounts_are_stored_once_and_updated_in_place() {
     let alice_local = member(&store, "bob").await;
     assert_ne!(alice_local, first.account.id);
 }
+
+/// Transactions that read before they write must not fail while another connection
+/// writes (on SQLite a deferred transaction upgrading to a writer gets SQLITE_BUSY at
+/// once; write transactions take the lock up front instead).
+#[tokio::test]
+async fn concurrent_read_then_write_transactions_do_not_fail() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let alice = member(&store, "alice").await;
+    let bob = member(&store, "bob").await;
+    let post = match store
+        .insert_status(post_at(alice, Timestamp::now()))
+        .await
+        .unwrap()
+    {
+        hamlet_store::Created::New(id) | hamlet_store::Created::Existing(id) => id,
+    };
+    let booster = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for _ in 0..40 {
+                store
+                    .reblog(bob, post, Visibility::Public, None, Timestamp::now())
+                    .await
+                    .unwrap();
+                store.unreblog(bob, post).await.unwrap();
+            }
+        })
+    };
+    let poster = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for _ in 0..40 {
+                store
+                    .insert_status(post_at(alice, Timestamp::now()))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    booster.await.unwrap();
+    poster.await.unwrap();
+}

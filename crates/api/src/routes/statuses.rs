@@ -155,12 +155,17 @@ pub async fn delete(
         .pop()
         .ok_or(ApiError::NotFound)?;
     rendered.text = Some(status.text.clone());
-    // The Delete is addressed while the post (its mentions, its parent) still exists.
-    state
+    // The Delete is addressed while the post (its mentions, its parent) still exists,
+    // and enqueued in the transaction that removes it.
+    let federate = state
         .federation
-        .publish_post(&status, hamlet_federation::outbox::PostEvent::Delete)
+        .post_outbound(&status, hamlet_federation::outbox::PostEvent::Delete)
         .await?;
-    state.store.delete_status(status.id).await?;
+    state
+        .store
+        .delete_status_with(status.id, federate, hamlet_core::Timestamp::now())
+        .await?;
+    state.federation.delivery.wake();
     Ok(Json(rendered))
 }
 

@@ -10,7 +10,7 @@ use hamlet_core::status::{self, Status};
 use hamlet_core::text::{self, PostContext, ResolvedMention};
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
-use hamlet_federation::outbox::PostEvent;
+use hamlet_federation::outbox::{PostEvent, PostToSend};
 use hamlet_store::{Created, Mark, NewStatus};
 
 use crate::AppState;
@@ -408,45 +408,95 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
         None => None,
     };
     let composed = compose(state, &post.text).await?;
+    // What the post's `Create` needs, loaded before the transaction that stores it.
+    let mentioned = state.store.accounts_by_ids(&composed.mentions).await?;
+    let parent_author = match &parent {
+        Some(parent) => state.store.account_by_id(parent.account_id).await?,
+        None => None,
+    };
+    let draft = Status {
+        id: Id::from_i64(0),
+        account_id: author.account.id,
+        uri: None,
+        url: None,
+        in_reply_to_id: parent.as_ref().map(|p| p.id),
+        in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+        reblog_of_id: None,
+        text: post.text.clone(),
+        content: composed.content.clone(),
+        spoiler_text: post.spoiler_text.trim().to_owned(),
+        sensitive: post.sensitive.unwrap_or(author.user.defaults.sensitive)
+            || !post.spoiler_text.trim().is_empty(),
+        visibility: post.visibility.unwrap_or(author.user.defaults.privacy),
+        language: post
+            .language
+            .clone()
+            .or_else(|| author.user.defaults.language.clone()),
+        local: true,
+        created_at: Timestamp::now(),
+        edited_at: None,
+    };
+    let tags = composed.tags.clone();
+    let federation = &state.federation;
+    let federate = |id: Id| {
+        let status = Status {
+            id,
+            ..draft.clone()
+        };
+        let in_reply_to = match (&parent, &parent_author) {
+            (Some(parent), Some(author)) => Some((parent, author)),
+            _ => None,
+        };
+        let post = PostToSend {
+            status: &status,
+            author: &author.account,
+            mentions: &mentioned,
+            tags: &tags,
+            in_reply_to,
+        };
+        match federation.create_outbound(&post) {
+            Ok(outbound) => Some(outbound),
+            Err(error) => {
+                tracing::error!(%error, "could not build the Create of a post");
+                None
+            }
+        }
+    };
     let created = state
         .store
-        .insert_status(NewStatus {
-            account_id: author.account.id,
-            in_reply_to_id: parent.as_ref().map(|p| p.id),
-            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
-            content: composed.content,
-            spoiler_text: post.spoiler_text.trim().to_owned(),
-            sensitive: post.sensitive.unwrap_or(author.user.defaults.sensitive)
-                || !post.spoiler_text.trim().is_empty(),
-            visibility: post.visibility.unwrap_or(author.user.defaults.privacy),
-            language: post
-                .language
-                .or_else(|| author.user.defaults.language.clone()),
-            mentions: composed.mentions,
-            tags: composed.tags,
-            idempotency_key: post.idempotency_key,
-            created_at: Timestamp::now(),
-            remote: None,
-            application_id: post.application_id,
-            text: post.text,
-        })
+        .insert_status_with(
+            NewStatus {
+                account_id: draft.account_id,
+                in_reply_to_id: draft.in_reply_to_id,
+                in_reply_to_account_id: draft.in_reply_to_account_id,
+                content: draft.content.clone(),
+                spoiler_text: draft.spoiler_text.clone(),
+                sensitive: draft.sensitive,
+                visibility: draft.visibility,
+                language: draft.language.clone(),
+                mentions: composed.mentions,
+                tags: composed.tags,
+                idempotency_key: post.idempotency_key,
+                created_at: draft.created_at,
+                remote: None,
+                application_id: post.application_id,
+                text: post.text,
+            },
+            federate,
+        )
         .await?;
     let (id, new) = match created {
         Created::New(id) => (id, true),
         Created::Existing(id) => (id, false),
     };
-    let status = state
+    if new {
+        state.federation.delivery.wake();
+    }
+    state
         .store
         .status_by_id(id)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    if new {
-        state
-            .federation
-            .publish_post(&status, PostEvent::Create)
-            .await?;
-    }
-    Ok(status)
+        .ok_or(ApiError::NotFound)
 }
 
 /// A post's text made ready to store: its HTML, the accounts it mentions, its hashtags.

@@ -5,7 +5,7 @@ ALTER TABLE follow_requests ADD COLUMN uri TEXT;
 CREATE INDEX follows_uri_idx ON follows (uri) WHERE uri IS NOT NULL;
 CREATE INDEX follow_requests_uri_idx ON follow_requests (uri) WHERE uri IS NOT NULL;
 
--- Activities already handled, by id: redeliveries change nothing. Pruned after a while.
+-- Activities that took effect, by id: redeliveries change nothing. Pruned after a while.
 CREATE TABLE inbound_activities (
     uri TEXT PRIMARY KEY NOT NULL,
     received_at BIGINT NOT NULL
