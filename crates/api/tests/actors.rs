@@ -218,3 +218,48 @@ async fn featured_lists_pinned_public_posts_and_collections_give_counts() {
     let (_, following) = fetch(&app, "/users/bob/following").await;
     assert_eq!(following["totalItems"], 1);
 }
+
+#[tokio::test]
+async fn replies_collection_lists_public_replies_only() {
+    let app = spawn_app().await;
+    let (_alice, token) = member(&app, "alice").await;
+    let (_bob, bob_token) = member(&app, "bob").await;
+    let original = post(&app, &token, json!({ "status": "thread start" })).await;
+    let id = original["id"].as_str().unwrap();
+    let public_reply = post(
+        &app,
+        &bob_token,
+        json!({ "status": "@alice public reply", "in_reply_to_id": id }),
+    )
+    .await;
+    post(
+        &app,
+        &bob_token,
+        json!({ "status": "@alice private reply", "in_reply_to_id": id, "visibility": "private" }),
+    )
+    .await;
+
+    let (code, note) = fetch(&app, &format!("/users/alice/statuses/{id}")).await;
+    assert_eq!(code, 200);
+    let replies_url = note["replies"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(&app.address)
+        .to_owned();
+    let (code, replies) = fetch(&app, &replies_url).await;
+    assert_eq!(code, 200);
+    assert_eq!(replies["type"], "OrderedCollection");
+    assert_eq!(replies["orderedItems"], json!([public_reply["uri"]]));
+
+    let private = post(
+        &app,
+        &token,
+        json!({ "status": "secret", "visibility": "private" }),
+    )
+    .await;
+    let path = format!(
+        "/users/alice/statuses/{}/replies",
+        private["id"].as_str().unwrap()
+    );
+    assert_eq!(fetch(&app, &path).await.0, 404);
+}

@@ -335,3 +335,74 @@ async fn api_put(
     assert_eq!(response.status(), 200, "PUT {path}");
     response.json().await.unwrap()
 }
+
+#[tokio::test]
+async fn a_locked_member_approves_a_remote_follower() {
+    let a = spawn_federating_app().await;
+    let b = spawn_federating_app().await;
+    let (_alice, alice_token) = member_with_token(&a, "alice").await;
+    let (_bob, bob_token) = member_with_token(&b, "bob").await;
+    let response = b
+        .patch("/api/v1/accounts/update_credentials")
+        .bearer_auth(&bob_token)
+        .json(&serde_json::json!({ "locked": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let found = api_get(
+        &a,
+        &alice_token,
+        &format!(
+            "/api/v2/search?q=bob@{}&resolve=true&type=accounts",
+            domain(&b)
+        ),
+    )
+    .await;
+    assert_eq!(found["accounts"][0]["locked"], true, "{found}");
+    let bob_id = found["accounts"][0]["id"].as_str().unwrap().to_owned();
+    api_post(
+        &a,
+        &alice_token,
+        &format!("/api/v1/accounts/{bob_id}/follow"),
+        serde_json::json!({}),
+    )
+    .await;
+
+    // Bob sees a follow request from alice, and nothing is followed yet.
+    eventually("bob receives the follow request", || async {
+        let requests = api_get(&b, &bob_token, "/api/v1/follow_requests").await;
+        requests[0]["acct"] == format!("alice@{}", domain(&a))
+    })
+    .await;
+    let requests = api_get(&b, &bob_token, "/api/v1/follow_requests").await;
+    let requester = requests[0]["id"].as_str().unwrap().to_owned();
+    let r = api_get(
+        &a,
+        &alice_token,
+        &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+    )
+    .await;
+    assert_eq!(r[0]["requested"], true);
+    assert_eq!(r[0]["following"], false);
+
+    // He approves; alice's request becomes a follow.
+    api_post(
+        &b,
+        &bob_token,
+        &format!("/api/v1/follow_requests/{requester}/authorize"),
+        serde_json::json!({}),
+    )
+    .await;
+    eventually("the Accept reaches A", || async {
+        let r = api_get(
+            &a,
+            &alice_token,
+            &format!("/api/v1/accounts/relationships?id[]={bob_id}"),
+        )
+        .await;
+        r[0]["following"] == true && r[0]["requested"] == false
+    })
+    .await;
+}

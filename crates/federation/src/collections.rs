@@ -178,6 +178,52 @@ impl FederationState {
         })
     }
 
+    /// The replies to a member's post that anyone may read, as ids (at most
+    /// [`PAGE_SIZE`], oldest first), or `None` when the post itself is not public.
+    pub async fn replies(
+        &self,
+        member: &Member,
+        id: Id,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        if self.public_post(member, id).await?.is_none() {
+            return Ok(None);
+        }
+        let now = hamlet_core::Timestamp::now();
+        let descendants = self.store.descendants(id, None, 200, now).await?;
+        let replies: Vec<Status> = self
+            .store
+            .statuses_by_ids(&descendants)
+            .await?
+            .into_iter()
+            .filter(|s| s.in_reply_to_id == Some(id))
+            .take(PAGE_SIZE as usize)
+            .collect();
+        let authors = self
+            .store
+            .accounts_by_ids(&replies.iter().map(|s| s.account_id).collect::<Vec<_>>())
+            .await?;
+        let items: Vec<Url> = replies
+            .iter()
+            .filter_map(|reply| {
+                let author = authors.iter().find(|a| a.id == reply.account_id)?;
+                self.status_uri(reply, author)
+            })
+            .collect();
+        let collection = self.local.url(&format!(
+            "/users/{}/statuses/{id}/replies",
+            member.account.username
+        ));
+        to_value(OrderedCollection {
+            id: collection,
+            kind: Default::default(),
+            total_items: items.len() as u64,
+            first: None,
+            last: None,
+            ordered_items: Some(items),
+        })
+        .map(Some)
+    }
+
     /// Followers or following: the count only (members' lists stay private).
     pub async fn relation_collection(
         &self,

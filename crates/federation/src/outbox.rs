@@ -626,7 +626,10 @@ impl FederationState {
                 .unwrap_or_default(),
             attachment: Vec::new(),
             tag,
-            replies: None,
+            replies: Some(
+                self.local
+                    .url(&format!("/users/{author}/statuses/{}/replies", status.id)),
+            ),
         }
     }
 

@@ -117,6 +117,7 @@ where
         .route("/users/{username}/following", get(following))
         .route("/users/{username}/collections/featured", get(featured))
         .route("/users/{username}/statuses/{id}", get(status_document))
+        .route("/users/{username}/statuses/{id}/replies", get(replies))
         .route(crate::instance::SHARED_INBOX_PATH, post(shared_inbox))
         .route(crate::instance::INSTANCE_ACTOR_PATH, get(instance_actor))
 }
@@ -509,4 +510,22 @@ async fn status_document(
             .into_response());
     }
     activity_json(crate::vocab::out::WithContext::new(note))
+}
+
+/// `GET /users/{username}/statuses/{id}/replies`.
+async fn replies(
+    State(state): State<FederationState>,
+    Path((username, id)): Path<(String, String)>,
+) -> Result<Response, FederationError> {
+    let member = visible_member(&state, &username).await?;
+    let id = id
+        .parse::<i64>()
+        .map(hamlet_core::Id::from_i64)
+        .map_err(|_| FederationError::NotFound)?;
+    activity_json(
+        state
+            .replies(&member, id)
+            .await?
+            .ok_or(FederationError::NotFound)?,
+    )
 }
