@@ -4,7 +4,8 @@
 //! It publishes actors (`Person`s with real RSA keys), serves whatever documents a test
 //! gives it (a `Note`, a key document, a redirect, a document claiming another origin's
 //! id, an error status), accepts deliveries to its inboxes, and records every request it
-//! receives so that a test can assert what Hamlet fetched and sent.
+//! receives so that a test can assert what Hamlet fetched and sent. It can be slow on
+//! chosen paths ([`FakeRemote::delay`]).
 //!
 //! It also sends: [`FakeRemote::sign_and_post`] delivers an activity signed the way a real
 //! server signs it, and [`Signing`] plus [`SignedPost`] let a test sign differently (RFC
@@ -75,6 +76,7 @@ struct Shared {
     actors: Mutex<HashMap<String, FakeActor>>,
     documents: Mutex<HashMap<String, Served>>,
     requests: Mutex<Vec<RecordedRequest>>,
+    delays: Mutex<HashMap<String, Duration>>,
 }
 
 /// Locks, ignoring poisoning: a panicking test must not hide what was recorded.
@@ -494,6 +496,17 @@ impl FakeRemote {
         lock(&self.shared.documents).remove(path);
     }
 
+    /// Answers requests to `path` (any method) only `delay` after they arrive: a slow
+    /// server. Requests are recorded on arrival, before the wait.
+    pub fn delay(&self, path: &str, delay: Duration) {
+        lock(&self.shared.delays).insert(path.to_owned(), delay);
+    }
+
+    /// Answers requests to `path` at once again.
+    pub fn undelay(&self, path: &str) {
+        lock(&self.shared.delays).remove(path);
+    }
+
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
@@ -587,6 +600,10 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Re
     };
     let path = recorded.path().to_owned();
     lock(&shared.requests).push(recorded);
+    let delay = lock(&shared.delays).get(&path).copied();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
 
     if let Some(served) = lock(&shared.documents).get(&path).cloned() {
         return served.into_response();
