@@ -43,6 +43,11 @@ async fn a_member_follows_a_member_of_another_instance() {
 
     // Alice asks to follow; B accepts on bob's behalf (he is not locked).
     let alice_id = alice.member.account.id;
+    let follow = a
+        .federation
+        .follow_outbound(&alice.member.account, &bob_on_a.account)
+        .unwrap()
+        .expect("bob is remote");
     a.store
         .follow(
             alice_id,
@@ -51,13 +56,11 @@ async fn a_member_follows_a_member_of_another_instance() {
             true,
             false,
             hamlet_core::Timestamp::now(),
+            Some((follow.0.as_str(), &follow.1)),
         )
         .await
         .unwrap();
-    a.federation
-        .send_follow(&alice.member.account, &bob_on_a.account)
-        .await
-        .unwrap();
+    a.federation.delivery.wake();
 
     eventually("B records alice as bob's follower", || async {
         let Some(alice_on_b) = b

@@ -167,6 +167,7 @@ impl FederationState {
                 true,
                 false,
                 Timestamp::now(),
+                None,
             )
             .await?;
         self.store
@@ -236,7 +237,7 @@ impl FederationState {
             return Ok(Handled::Ignored);
         };
         self.store
-            .unfollow(member.account.id, target.account.id)
+            .unfollow(member.account.id, target.account.id, None)
             .await?;
         Ok(Handled::Done)
     }
@@ -271,7 +272,7 @@ impl FederationState {
                     return Ok(Handled::Ignored);
                 };
                 self.store
-                    .unfollow(actor.account.id, member.account.id)
+                    .unfollow(actor.account.id, member.account.id, None)
                     .await?;
                 Ok(Handled::Done)
             }
@@ -280,7 +281,7 @@ impl FederationState {
                     return Ok(Handled::Ignored);
                 };
                 self.store
-                    .unmark(Mark::Favourite, actor.account.id, status.id)
+                    .unmark(Mark::Favourite, actor.account.id, status.id, None)
                     .await?;
                 Ok(Handled::Done)
             }
@@ -313,7 +314,9 @@ impl FederationState {
         }
         match boost.reblog_of_id {
             Some(original) => {
-                self.store.unreblog(actor.account.id, original).await?;
+                self.store
+                    .unreblog(actor.account.id, original, None)
+                    .await?;
                 Ok(Handled::Done)
             }
             None => Ok(Handled::Ignored),
@@ -568,20 +571,23 @@ impl FederationState {
                 }
                 let now = Timestamp::now();
                 self.store
-                    .edit_status(StatusEdit {
-                        status_id: existing.id,
-                        text: String::new(),
-                        content: post_html(&post),
-                        spoiler_text: sanitize::remote_plain_text(
-                            post.summary.as_deref().unwrap_or_default(),
-                            MAX_SPOILER_CHARS,
-                        ),
-                        sensitive: post.sensitive,
-                        language: existing.language.clone(),
-                        mentions: self.mentioned_accounts(&post).await?,
-                        tags: post.hashtags.iter().map(|h| h.name.clone()).collect(),
-                        edited_at: post.updated.filter(|u| *u <= now).unwrap_or(now),
-                    })
+                    .edit_status(
+                        StatusEdit {
+                            status_id: existing.id,
+                            text: String::new(),
+                            content: post_html(&post),
+                            spoiler_text: sanitize::remote_plain_text(
+                                post.summary.as_deref().unwrap_or_default(),
+                                MAX_SPOILER_CHARS,
+                            ),
+                            sensitive: post.sensitive,
+                            language: existing.language.clone(),
+                            mentions: self.mentioned_accounts(&post).await?,
+                            tags: post.hashtags.iter().map(|h| h.name.clone()).collect(),
+                            edited_at: post.updated.filter(|u| *u <= now).unwrap_or(now),
+                        },
+                        None,
+                    )
                     .await?;
                 Ok(Handled::Done)
             }
@@ -653,6 +659,7 @@ impl FederationState {
                 visibility,
                 Some(id.as_str()),
                 published.filter(|p| *p <= now).unwrap_or(now),
+                |_| None,
             )
             .await?;
         Ok(Handled::Done)
@@ -685,16 +692,25 @@ impl FederationState {
                 continue;
             };
             let follow_uri = self.store.follow_uri(follower, actor.account.id).await?;
-            self.store.unfollow(follower, actor.account.id).await?;
-            self.send_unfollow(&member, &actor.account, follow_uri)
+            let undo = self.unfollow_outbound(&member, &actor.account, follow_uri)?;
+            self.store
+                .unfollow(follower, actor.account.id, undo.as_ref())
                 .await?;
-            let outcome = self
-                .store
-                .follow(follower, new_account.account.id, true, true, false, now)
+            let follow = self.follow_outbound(&member, &new_account.account)?;
+            self.store
+                .follow(
+                    follower,
+                    new_account.account.id,
+                    true,
+                    true,
+                    false,
+                    now,
+                    follow
+                        .as_ref()
+                        .map(|(uri, outbound)| (uri.as_str(), outbound)),
+                )
                 .await?;
-            if outcome == hamlet_store::FollowOutcome::Requested {
-                self.send_follow(&member, &new_account.account).await?;
-            }
+            self.delivery.wake();
         }
         Ok(Handled::Done)
     }
@@ -709,6 +725,7 @@ impl FederationState {
                 actor.account.id,
                 status.id,
                 Timestamp::now(),
+                None,
             )
             .await?;
         Ok(Handled::Done)

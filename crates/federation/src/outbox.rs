@@ -35,20 +35,6 @@ pub enum PostEvent {
 }
 
 impl FederationState {
-    /// Federates a local post event: loads what its ActivityStreams form needs (mentions,
-    /// tags, the parent) and enqueues `Create`, `Update` or `Delete`. For `Delete`, call
-    /// it before the post is removed. Posts of remote authors and boosts send nothing.
-    pub async fn publish_post(
-        &self,
-        status: &Status,
-        event: PostEvent,
-    ) -> Result<usize, StoreError> {
-        match self.post_outbound(status, event).await? {
-            Some(outbound) => self.enqueue(&outbound).await,
-            None => Ok(0),
-        }
-    }
-
     /// The activity a local post event sends, built from the post as stored now (for
     /// `Delete`: before it is removed, to enqueue in the removing transaction). `None`
     /// for remote posts and boosts.
@@ -135,15 +121,15 @@ impl FederationState {
         }
     }
 
-    /// `follower` (a member) asks to follow the remote `target`; the request stays
-    /// pending until `target`'s server accepts.
-    pub async fn send_follow(
+    /// The `Follow` of `follower` (a member) to the remote `target`, with its id, for
+    /// `Store::follow` to record and enqueue with the request. `None` for local targets.
+    pub fn follow_outbound(
         &self,
         follower: &Account,
         target: &Account,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<(String, Outbound)>, StoreError> {
         let Some(object) = self.remote_uri(target) else {
-            return Ok(());
+            return Ok(None);
         };
         let actor = self.local.actor_url(&follower.username);
         let id = self.local.url(&format!(
@@ -151,25 +137,21 @@ impl FederationState {
             follower.username,
             Id::generate(Timestamp::now())
         ));
-        self.store
-            .set_follow_uri(follower.id, target.id, id.as_str())
-            .await?;
         let follow = Follow::new(id.clone(), actor, object);
-        self.publish(Some(follower.id), &id, follow, to_account(target.id))
-            .await?;
-        Ok(())
+        let built = outbound(Some(follower.id), &id, follow, to_account(target.id))?;
+        Ok(Some((id.to_string(), built)))
     }
 
-    /// `follower` (a member) stops following, or withdraws the request to, `target`.
-    /// `follow_uri` is the id of the `Follow` being undone (read before it was removed).
-    pub async fn send_unfollow(
+    /// The `Undo` of `follower`'s follow of (or request to) the remote `target`;
+    /// `follow_uri` is the id of that `Follow`. `None` for local targets.
+    pub fn unfollow_outbound(
         &self,
         follower: &Account,
         target: &Account,
         follow_uri: Option<String>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Outbound>, StoreError> {
         let Some(object) = self.remote_uri(target) else {
-            return Ok(());
+            return Ok(None);
         };
         let actor = self.local.actor_url(&follower.username);
         let follow_id = follow_uri
@@ -189,9 +171,7 @@ impl FederationState {
             cc: Vec::new(),
             object: Undoable::Follow(Follow::new(follow_id, actor, object)),
         };
-        self.publish(Some(follower.id), &id, undo, to_account(target.id))
-            .await?;
-        Ok(())
+        outbound(Some(follower.id), &id, undo, to_account(target.id)).map(Some)
     }
 
     /// `member` accepts `follower`'s (remote) follow.
@@ -270,12 +250,6 @@ impl FederationState {
         Some((id, actor, follow))
     }
 
-    /// A new local post: `Create` to the author's remote followers (unless direct), and
-    /// to the remote accounts it mentions or replies to.
-    pub async fn send_create(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
-        self.enqueue(&self.create_outbound(post)?).await
-    }
-
     /// The `Create` of a new local post, ready to enqueue in the transaction that stores
     /// the post (`Store::insert_status_with`).
     pub fn create_outbound(&self, post: &PostToSend<'_>) -> Result<Outbound, StoreError> {
@@ -291,11 +265,6 @@ impl FederationState {
             object: note,
         };
         outbound(Some(post.author.id), &id, create, post_targets(post))
-    }
-
-    /// A local post was edited: `Update` to everyone who received it.
-    pub async fn send_update(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
-        self.enqueue(&self.update_outbound(post)?).await
     }
 
     /// The `Update` of an edited local post, to everyone who received it.
@@ -319,12 +288,6 @@ impl FederationState {
             object: out::Updatable::Note(Box::new(note)),
         };
         outbound(Some(post.author.id), &id, update, post_targets(post))
-    }
-
-    /// A local post was deleted: `Delete` with a `Tombstone` to everyone who received it.
-    /// `post` describes it as it was.
-    pub async fn send_delete(&self, post: &PostToSend<'_>) -> Result<usize, StoreError> {
-        self.enqueue(&self.delete_outbound(post)?).await
     }
 
     /// The `Delete` of a local post, ready to enqueue in the transaction that removes it
@@ -358,7 +321,7 @@ impl FederationState {
     fn announce_of(
         &self,
         booster: &Account,
-        boost: &Status,
+        boost: (Id, Timestamp),
         original: &Status,
         original_author: &Account,
     ) -> Option<out::Announce> {
@@ -370,12 +333,12 @@ impl FederationState {
             id: activity_id(
                 &self
                     .local
-                    .status_url(&booster.username, &boost.id.to_string()),
+                    .status_url(&booster.username, &boost.0.to_string()),
                 "activity",
             ),
             kind: Default::default(),
             actor,
-            published: boost.created_at,
+            published: boost.1,
             to: vec![Url::parse(PUBLIC).expect("the public collection is a URL")],
             cc,
             object,
@@ -395,37 +358,40 @@ impl FederationState {
         }
     }
 
-    /// A member boosted a post.
-    pub async fn send_announce(
+    /// The `Announce` of a member's boost (id `boost_id`, made at `at`), for
+    /// `Store::reblog` to enqueue with the boost.
+    pub fn announce_outbound(
         &self,
         booster: &Account,
-        boost: &Status,
+        boost_id: Id,
+        at: Timestamp,
         original: &Status,
         original_author: &Account,
-    ) -> Result<usize, StoreError> {
-        let Some(announce) = self.announce_of(booster, boost, original, original_author) else {
-            return Ok(0);
+    ) -> Result<Option<Outbound>, StoreError> {
+        let Some(announce) = self.announce_of(booster, (boost_id, at), original, original_author)
+        else {
+            return Ok(None);
         };
         let id = announce.id.clone();
-        self.publish(
-            Some(booster.id),
-            &id,
-            announce,
-            Self::boost_targets(booster, original_author),
-        )
-        .await
+        let targets = Self::boost_targets(booster, original_author);
+        outbound(Some(booster.id), &id, announce, targets).map(Some)
     }
 
-    /// A member took a boost back.
-    pub async fn send_undo_announce(
+    /// The `Undo` of a member's boost, for `Store::unreblog`.
+    pub fn undo_announce_outbound(
         &self,
         booster: &Account,
         boost: &Status,
         original: &Status,
         original_author: &Account,
-    ) -> Result<usize, StoreError> {
-        let Some(announce) = self.announce_of(booster, boost, original, original_author) else {
-            return Ok(0);
+    ) -> Result<Option<Outbound>, StoreError> {
+        let Some(announce) = self.announce_of(
+            booster,
+            (boost.id, boost.created_at),
+            original,
+            original_author,
+        ) else {
+            return Ok(None);
         };
         let id = undo_id(&announce.id);
         let undo = Undo {
@@ -436,13 +402,8 @@ impl FederationState {
             cc: announce.cc.clone(),
             object: Undoable::Announce(announce),
         };
-        self.publish(
-            Some(booster.id),
-            &id,
-            undo,
-            Self::boost_targets(booster, original_author),
-        )
-        .await
+        let targets = Self::boost_targets(booster, original_author);
+        outbound(Some(booster.id), &id, undo, targets).map(Some)
     }
 
     fn like_of(&self, member: &Account, status: &Status, author: &Account) -> Option<out::Like> {
@@ -453,36 +414,36 @@ impl FederationState {
         Some(out::Like::new(id, actor, object))
     }
 
-    /// A member favourited a remote post: `Like` to its author.
-    pub async fn send_like(
+    /// The `Like` of a member's favourite of a remote post, for `Store::mark`. `None`
+    /// for local posts.
+    pub fn like_outbound(
         &self,
         member: &Account,
         status: &Status,
         author: &Account,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Option<Outbound>, StoreError> {
         if author.remote.is_none() {
-            return Ok(0);
+            return Ok(None);
         }
         let Some(like) = self.like_of(member, status, author) else {
-            return Ok(0);
+            return Ok(None);
         };
         let id = like.id.clone();
-        self.publish(Some(member.id), &id, like, to_account(author.id))
-            .await
+        outbound(Some(member.id), &id, like, to_account(author.id)).map(Some)
     }
 
-    /// A member took a favourite of a remote post back.
-    pub async fn send_undo_like(
+    /// The `Undo` of that `Like`, for `Store::unmark`.
+    pub fn undo_like_outbound(
         &self,
         member: &Account,
         status: &Status,
         author: &Account,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Option<Outbound>, StoreError> {
         if author.remote.is_none() {
-            return Ok(0);
+            return Ok(None);
         }
         let Some(like) = self.like_of(member, status, author) else {
-            return Ok(0);
+            return Ok(None);
         };
         let id = undo_id(&like.id);
         let undo = Undo {
@@ -493,8 +454,7 @@ impl FederationState {
             cc: Vec::new(),
             object: Undoable::Like(like),
         };
-        self.publish(Some(member.id), &id, undo, to_account(author.id))
-            .await
+        outbound(Some(member.id), &id, undo, to_account(author.id)).map(Some)
     }
 
     fn block_of(&self, member: &Account, target: &Account) -> Option<out::Block> {

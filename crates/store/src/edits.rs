@@ -36,7 +36,14 @@ pub struct Version {
 impl Store {
     /// Applies an edit: keeps the earlier version in the history, updates the post, its
     /// mentions and hashtags, and tells those who boosted it, in one transaction.
-    pub async fn edit_status(&self, edit: StatusEdit) -> Result<(), StoreError> {
+    ///
+    /// `federate` (the post's `Update` to other servers) is enqueued in the same
+    /// transaction.
+    pub async fn edit_status(
+        &self,
+        edit: StatusEdit,
+        federate: Option<&crate::Outbound>,
+    ) -> Result<(), StoreError> {
         let id = edit.status_id.as_i64();
         let now = edit.edited_at;
         with_db!(self, db => {
@@ -136,6 +143,9 @@ impl Store {
             for booster in boosters {
                 unnotify!(tx, booster, author, NotificationKind::Update, Some(id));
                 notify!(tx, booster, author, NotificationKind::Update, Some(id), now);
+            }
+            if let Some(outbound) = federate {
+                enqueue_outbound!(tx, outbound, now);
             }
             tx.commit().await?;
         });

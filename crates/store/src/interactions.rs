@@ -55,12 +55,16 @@ struct ListedRow {
 impl Store {
     /// Marks a post; marking twice changes nothing. A new favourite notifies the author.
     /// Returns whether the mark is new.
+    ///
+    /// `federate` (a `Like` to the author's server) is enqueued in the same transaction
+    /// when the mark is new.
     pub async fn mark(
         &self,
         mark: Mark,
         account: Id,
         status: Id,
         now: Timestamp,
+        federate: Option<&crate::Outbound>,
     ) -> Result<bool, StoreError> {
         let done = per_mark!(
             mark,
@@ -81,6 +85,11 @@ impl Store {
                         .await?;
                     notify!(tx, author, account.as_i64(), NotificationKind::Favourite, Some(status.as_i64()), now);
                 }
+                if done > 0
+                    && let Some(outbound) = federate
+                {
+                    enqueue_outbound!(tx, outbound, now);
+                }
                 tx.commit().await?;
                 done
             }),
@@ -96,7 +105,14 @@ impl Store {
 
     /// Removes a mark (and the notification of a favourite). Returns whether there was
     /// one.
-    pub async fn unmark(&self, mark: Mark, account: Id, status: Id) -> Result<bool, StoreError> {
+    /// `federate` (its `Undo`) is enqueued in the same transaction when there was one.
+    pub async fn unmark(
+        &self,
+        mark: Mark,
+        account: Id,
+        status: Id,
+        federate: Option<&crate::Outbound>,
+    ) -> Result<bool, StoreError> {
         let done = per_mark!(
             mark,
             |sql| with_db!(self, db => {
@@ -113,6 +129,11 @@ impl Store {
                         .fetch_one(&mut *tx)
                         .await?;
                     unnotify!(tx, author, account.as_i64(), NotificationKind::Favourite, Some(status.as_i64()));
+                }
+                if done > 0
+                    && let Some(outbound) = federate
+                {
+                    enqueue_outbound!(tx, outbound, Timestamp::now());
                 }
                 tx.commit().await?;
                 done
@@ -235,6 +256,7 @@ impl Store {
         visibility: Visibility,
         uri: Option<&str>,
         now: Timestamp,
+        federate: impl FnOnce(Id) -> Option<crate::Outbound>,
     ) -> Result<Created, StoreError> {
         let id = Id::generate(now);
         let created = with_db!(self, db => {
@@ -267,6 +289,9 @@ impl Store {
                             .fetch_one(&mut *tx)
                             .await?;
                     notify!(tx, author, account.as_i64(), NotificationKind::Reblog, Some(original.as_i64()), now);
+                    if let Some(outbound) = federate(id) {
+                        enqueue_outbound!(tx, &outbound, now);
+                    }
                     Created::New(id)
                 }
             };
@@ -296,7 +321,14 @@ impl Store {
     }
 
     /// Undoes `account`'s boost of `original`. Returns whether there was one.
-    pub async fn unreblog(&self, account: Id, original: Id) -> Result<bool, StoreError> {
+    /// `federate` (the boost's `Undo`) is enqueued in the same transaction when there was
+    /// a boost.
+    pub async fn unreblog(
+        &self,
+        account: Id,
+        original: Id,
+        federate: Option<&crate::Outbound>,
+    ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
             let done = sqlx::query("DELETE FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
@@ -311,6 +343,9 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                 unnotify!(tx, author, account.as_i64(), NotificationKind::Reblog, Some(original.as_i64()));
+                if let Some(outbound) = federate {
+                    enqueue_outbound!(tx, outbound, Timestamp::now());
+                }
             }
             tx.commit().await?;
             done

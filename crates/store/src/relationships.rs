@@ -78,6 +78,9 @@ pub enum ListKind {
 
 impl Store {
     /// Follows `target`, or asks to when `locked`. Following again updates the options.
+    /// A new request to a remote account names its `Follow` (`federate`: its id and the
+    /// activity), enqueued in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     pub async fn follow(
         &self,
         follower: Id,
@@ -86,6 +89,7 @@ impl Store {
         show_reblogs: bool,
         notify: bool,
         now: Timestamp,
+        federate: Option<(&str, &crate::Outbound)>,
     ) -> Result<FollowOutcome, StoreError> {
         let outcome = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
@@ -120,6 +124,18 @@ impl Store {
                 // Asking again refreshes the one notification rather than adding one.
                 unnotify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None);
                 notify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None, now);
+                if let Some((uri, outbound)) = federate {
+                    sqlx::query(
+                        "UPDATE follow_requests SET uri = $3 \
+                         WHERE account_id = $1 AND target_account_id = $2",
+                    )
+                    .bind(follower.as_i64())
+                    .bind(target.as_i64())
+                    .bind(uri)
+                    .execute(&mut *tx)
+                    .await?;
+                    enqueue_outbound!(tx, outbound, now);
+                }
                 FollowOutcome::Requested
             } else {
                 sqlx::query(
@@ -144,19 +160,32 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Stops following `target` and withdraws any pending request.
-    pub async fn unfollow(&self, follower: Id, target: Id) -> Result<(), StoreError> {
+    /// Stops following `target` and withdraws any pending request. `federate` (the
+    /// `Undo` of the follow) is enqueued in the same transaction when there was one.
+    pub async fn unfollow(
+        &self,
+        follower: Id,
+        target: Id,
+        federate: Option<&crate::Outbound>,
+    ) -> Result<(), StoreError> {
         with_db!(self, db => {
             let mut tx = db.begin_write().await?;
+            let mut removed = 0;
             for sql in [
                 "DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2",
                 "DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2",
             ] {
-                sqlx::query(sql)
+                removed += sqlx::query(sql)
                     .bind(follower.as_i64())
                     .bind(target.as_i64())
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
+            }
+            if removed > 0
+                && let Some(outbound) = federate
+            {
+                enqueue_outbound!(tx, outbound, Timestamp::now());
             }
             unnotify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::Follow, None);
             unnotify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None);

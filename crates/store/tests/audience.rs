@@ -307,7 +307,14 @@ async fn home_leaves_out_boosts_and_mentions_of_hidden_accounts() {
         let store = &store;
         async move {
             match store
-                .reblog(bob, original, Visibility::Public, None, Timestamp::now())
+                .reblog(
+                    bob,
+                    original,
+                    Visibility::Public,
+                    None,
+                    Timestamp::now(),
+                    |_| None,
+                )
                 .await
                 .unwrap()
             {

@@ -109,7 +109,7 @@ impl Fixture {
 
     async fn follow(&self, follower: Id, target: Id) {
         self.store
-            .follow(follower, target, false, true, false, Timestamp::now())
+            .follow(follower, target, false, true, false, Timestamp::now(), None)
             .await
             .unwrap();
     }

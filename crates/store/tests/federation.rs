@@ -220,10 +220,17 @@ async fn concurrent_read_then_write_transactions_do_not_fail() {
         tokio::spawn(async move {
             for _ in 0..40 {
                 store
-                    .reblog(bob, post, Visibility::Public, None, Timestamp::now())
+                    .reblog(
+                        bob,
+                        post,
+                        Visibility::Public,
+                        None,
+                        Timestamp::now(),
+                        |_| None,
+                    )
                     .await
                     .unwrap();
-                store.unreblog(bob, post).await.unwrap();
+                store.unreblog(bob, post, None).await.unwrap();
             }
         })
     };

@@ -67,74 +67,47 @@ async fn set_mark(
                 )));
             }
         }
-        let new = state
+        let like = match mark {
+            Mark::Favourite => favourite_outbound(&state, member, &status, true).await?,
+            _ => None,
+        };
+        state
             .store
-            .mark(mark, me, status.id, Timestamp::now())
+            .mark(mark, me, status.id, Timestamp::now(), like.as_ref())
             .await?;
-        if new && mark == Mark::Favourite {
-            federate_favourite(&state, member, &status, true).await?;
-        }
     } else {
-        let removed = state.store.unmark(mark, me, status.id).await?;
-        if removed && mark == Mark::Favourite {
-            federate_favourite(&state, member, &status, false).await?;
-        }
+        let undo = match mark {
+            Mark::Favourite => favourite_outbound(&state, member, &status, false).await?,
+            _ => None,
+        };
+        state
+            .store
+            .unmark(mark, me, status.id, undo.as_ref())
+            .await?;
     }
+    state.federation.delivery.wake();
     Ok(Json(
         statuses::render_one(&state, Some(member), status).await?,
     ))
 }
 
-/// A favourite of a remote post is a `Like` to its author (and its undoing an `Undo`).
-async fn federate_favourite(
+/// A favourite of a remote post is a `Like` to its author (and its undoing an `Undo`),
+/// enqueued with the favourite itself.
+async fn favourite_outbound(
     state: &AppState,
     member: &hamlet_core::account::Member,
     status: &hamlet_core::status::Status,
     on: bool,
-) -> ApiResult<()> {
+) -> ApiResult<Option<hamlet_store::Outbound>> {
     let Some(author) = state.store.account_by_id(status.account_id).await? else {
-        return Ok(());
+        return Ok(None);
     };
-    if on {
-        state
-            .federation
-            .send_like(&member.account, status, &author)
-            .await?;
+    let federation = &state.federation;
+    Ok(if on {
+        federation.like_outbound(&member.account, status, &author)?
     } else {
-        state
-            .federation
-            .send_undo_like(&member.account, status, &author)
-            .await?;
-    }
-    Ok(())
-}
-
-/// A member's boost goes to their followers' servers and the original's author.
-async fn federate_boost(
-    state: &AppState,
-    member: &hamlet_core::account::Member,
-    boost: &hamlet_core::status::Status,
-    original: &hamlet_core::status::Status,
-    on: bool,
-) -> ApiResult<()> {
-    if boost.visibility == Visibility::Private {
-        return Ok(());
-    }
-    let Some(author) = state.store.account_by_id(original.account_id).await? else {
-        return Ok(());
-    };
-    if on {
-        state
-            .federation
-            .send_announce(&member.account, boost, original, &author)
-            .await?;
-    } else {
-        state
-            .federation
-            .send_undo_announce(&member.account, boost, original, &author)
-            .await?;
-    }
-    Ok(())
+        federation.undo_like_outbound(&member.account, status, &author)?
+    })
 }
 
 macro_rules! mark_handler {
@@ -194,6 +167,21 @@ pub async fn reblog(
         (_, Visibility::Unlisted) | (Visibility::Unlisted, _) => Visibility::Unlisted,
         _ => Visibility::Public,
     };
+    // Followers-only boosts stay here; the others are announced with the boost itself.
+    let original_author = match visibility {
+        Visibility::Private => None,
+        _ => state.store.account_by_id(original.account_id).await?,
+    };
+    let now = Timestamp::now();
+    let federate = |boost_id| {
+        let author = original_author.as_ref()?;
+        state
+            .federation
+            .announce_outbound(&member.account, boost_id, now, &original, author)
+            .map_err(|error| tracing::error!(%error, "could not build the Announce of a boost"))
+            .ok()
+            .flatten()
+    };
     let created = state
         .store
         .reblog(
@@ -201,21 +189,19 @@ pub async fn reblog(
             original.id,
             visibility,
             None,
-            Timestamp::now(),
+            now,
+            federate,
         )
         .await?;
-    let (id, new) = match created {
-        Created::New(id) => (id, true),
-        Created::Existing(id) => (id, false),
+    let id = match created {
+        Created::New(id) | Created::Existing(id) => id,
     };
+    state.federation.delivery.wake();
     let boost = state
         .store
         .status_by_id(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if new {
-        federate_boost(&state, member, &boost, &original, true).await?;
-    }
     Ok(Json(
         statuses::render_one(&state, Some(member), boost).await?,
     ))
@@ -229,12 +215,25 @@ pub async fn unreblog(
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
     let original = target(&state, member, &id).await?;
-    let boost = state.store.boost_of(member.account.id, original.id).await?;
-    if state.store.unreblog(member.account.id, original.id).await?
-        && let Some(boost) = boost
-    {
-        federate_boost(&state, member, &boost, &original, false).await?;
-    }
+    let undo = match state.store.boost_of(member.account.id, original.id).await? {
+        Some(boost) if boost.visibility != Visibility::Private => {
+            match state.store.account_by_id(original.account_id).await? {
+                Some(author) => state.federation.undo_announce_outbound(
+                    &member.account,
+                    &boost,
+                    &original,
+                    &author,
+                )?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    state
+        .store
+        .unreblog(member.account.id, original.id, undo.as_ref())
+        .await?;
+    state.federation.delivery.wake();
     Ok(Json(
         statuses::render_one(&state, Some(member), original).await?,
     ))

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp};
-use hamlet_store::{FollowOutcome, ListKind, Listed};
+use hamlet_store::{ListKind, Listed};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -77,7 +77,8 @@ pub async fn follow(
     // A remote account answers with Accept or Reject: until then the follow is a
     // request, whatever its profile says.
     let remote = target.remote.is_some();
-    let outcome = state
+    let follow = state.federation.follow_outbound(&member.account, &target)?;
+    state
         .store
         .follow(
             member.account.id,
@@ -86,14 +87,12 @@ pub async fn follow(
             params.reblogs.unwrap_or(true),
             params.notify.unwrap_or(false),
             now,
+            follow
+                .as_ref()
+                .map(|(uri, outbound)| (uri.as_str(), outbound)),
         )
         .await?;
-    if remote && outcome == FollowOutcome::Requested {
-        state
-            .federation
-            .send_follow(&member.account, &target)
-            .await?;
-    }
+    state.federation.delivery.wake();
     relationship(&state, member, target.id).await
 }
 
@@ -106,18 +105,15 @@ pub async fn unfollow(
     let member = auth.member_with_scope(&["write:follows"])?;
     let target = named_account(&state, &id).await?;
     if target.id != member.account.id {
-        let (following, requested) = state
-            .store
-            .follows_or_requested(member.account.id, target.id)
-            .await?;
         let follow_uri = state.store.follow_uri(member.account.id, target.id).await?;
-        state.store.unfollow(member.account.id, target.id).await?;
-        if target.remote.is_some() && (following || requested) {
-            state
-                .federation
-                .send_unfollow(&member.account, &target, follow_uri)
-                .await?;
-        }
+        let undo = state
+            .federation
+            .unfollow_outbound(&member.account, &target, follow_uri)?;
+        state
+            .store
+            .unfollow(member.account.id, target.id, undo.as_ref())
+            .await?;
+        state.federation.delivery.wake();
     }
     relationship(&state, member, target.id).await
 }

@@ -10,7 +10,7 @@ use hamlet_core::status::{self, Status};
 use hamlet_core::text::{self, PostContext, ResolvedMention};
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
-use hamlet_federation::outbox::{PostEvent, PostToSend};
+use hamlet_federation::outbox::PostToSend;
 use hamlet_store::{Created, Mark, NewStatus};
 
 use crate::AppState;
@@ -579,28 +579,58 @@ pub async fn edit(state: &AppState, author: &Member, id: &str, edit: Edit) -> Ap
     .map_err(|e| ApiError::Validation(e.to_string()))?;
     let composed = compose(state, &edit.text).await?;
     let spoiler_text = edit.spoiler_text.trim().to_owned();
+    let now = Timestamp::now();
+    let edited_draft = Status {
+        content: composed.content.clone(),
+        sensitive: edit.sensitive.unwrap_or(status.sensitive) || !spoiler_text.is_empty(),
+        spoiler_text: spoiler_text.clone(),
+        language: edit.language.clone().or(status.language.clone()),
+        text: edit.text.clone(),
+        edited_at: Some(now),
+        ..status.clone()
+    };
+    // The Update goes out in the transaction that stores the edit.
+    let mentioned = state.store.accounts_by_ids(&composed.mentions).await?;
+    let parent = match status.in_reply_to_id {
+        Some(parent) => state.store.status_by_id(parent).await?,
+        None => None,
+    };
+    let parent_author = match &parent {
+        Some(parent) => state.store.account_by_id(parent.account_id).await?,
+        None => None,
+    };
+    let in_reply_to = match (&parent, &parent_author) {
+        (Some(parent), Some(author)) => Some((parent, author)),
+        _ => None,
+    };
+    let update = state.federation.update_outbound(&PostToSend {
+        status: &edited_draft,
+        author: &author.account,
+        mentions: &mentioned,
+        tags: &composed.tags,
+        in_reply_to,
+    })?;
     state
         .store
-        .edit_status(hamlet_store::StatusEdit {
-            status_id: status.id,
-            content: composed.content,
-            sensitive: edit.sensitive.unwrap_or(status.sensitive) || !spoiler_text.is_empty(),
-            spoiler_text,
-            language: edit.language.or(status.language.clone()),
-            mentions: composed.mentions,
-            tags: composed.tags,
-            edited_at: Timestamp::now(),
-            text: edit.text,
-        })
+        .edit_status(
+            hamlet_store::StatusEdit {
+                status_id: status.id,
+                content: composed.content,
+                sensitive: edited_draft.sensitive,
+                spoiler_text,
+                language: edited_draft.language.clone(),
+                mentions: composed.mentions,
+                tags: composed.tags,
+                edited_at: now,
+                text: edit.text,
+            },
+            Some(&update),
+        )
         .await?;
-    let edited = state
+    state.federation.delivery.wake();
+    state
         .store
         .status_by_id(status.id)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    state
-        .federation
-        .publish_post(&edited, PostEvent::Update)
-        .await?;
-    Ok(edited)
+        .ok_or(ApiError::NotFound)
 }
