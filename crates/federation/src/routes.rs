@@ -119,6 +119,9 @@ where
         .route("/users/{username}/statuses/{id}", get(status_document))
         .route("/users/{username}/statuses/{id}/replies", get(replies))
         .route(crate::instance::SHARED_INBOX_PATH, post(shared_inbox))
+        // The instance actor's inbox is the shared one (relays and servers that follow
+        // instances deliver there).
+        .route("/actor/inbox", post(shared_inbox))
         .route(crate::instance::INSTANCE_ACTOR_PATH, get(instance_actor))
 }
 
