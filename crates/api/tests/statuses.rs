@@ -265,6 +265,7 @@ async fn every_reader_sees_exactly_what_mastodon_shows_them() {
             c.alice.member.account.id,
             dave.member.account.id,
             Timestamp::now(),
+            None,
         )
         .await
         .unwrap();

@@ -81,6 +81,7 @@ async fn home_shows_own_and_followed_posts_that_the_reader_may_see() {
             bob.member.account.id,
             alice.member.account.id,
             Timestamp::now(),
+            None,
         )
         .await
         .unwrap();

@@ -219,7 +219,7 @@ impl FederationState {
         };
         let done = self
             .store
-            .authorize_follow_request(target.account.id, member.account.id, Timestamp::now())
+            .authorize_follow_request(target.account.id, member.account.id, Timestamp::now(), None)
             .await?;
         Ok(if done {
             Handled::Done
@@ -297,7 +297,7 @@ impl FederationState {
                     return Ok(Handled::Ignored);
                 };
                 self.store
-                    .unblock(actor.account.id, member.account.id)
+                    .unblock(actor.account.id, member.account.id, None)
                     .await?;
                 Ok(Handled::Done)
             }
@@ -736,7 +736,7 @@ impl FederationState {
             return Ok(Handled::Ignored);
         };
         self.store
-            .insert_block(actor.account.id, member.account.id, Timestamp::now())
+            .insert_block(actor.account.id, member.account.id, Timestamp::now(), None)
             .await?;
         Ok(Handled::Done)
     }

@@ -174,16 +174,17 @@ impl FederationState {
         outbound(Some(follower.id), &id, undo, to_account(target.id)).map(Some)
     }
 
-    /// `member` accepts `follower`'s (remote) follow.
-    pub async fn send_accept(
+    /// The `Accept` of `follower`'s (remote) follow by `member`, for the store write
+    /// that turns the request into a follow.
+    pub fn accept_outbound(
         &self,
         member: &Account,
         follower: &RemoteAccount,
         follow_uri: Option<String>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Outbound>, StoreError> {
         let Some((id, actor, follow)) = self.answer_to(member, follower, follow_uri, "accepts")
         else {
-            return Ok(());
+            return Ok(None);
         };
         let accept = Accept {
             id: id.clone(),
@@ -191,26 +192,20 @@ impl FederationState {
             actor,
             object: follow,
         };
-        self.publish(
-            Some(member.id),
-            &id,
-            accept,
-            to_account(follower.account.id),
-        )
-        .await?;
-        Ok(())
+        let targets = to_account(follower.account.id);
+        outbound(Some(member.id), &id, accept, targets).map(Some)
     }
 
-    /// `member` refuses `follower`'s (remote) follow, or removes them as a follower.
-    pub async fn send_reject(
+    /// The `Reject` of `follower`'s (remote) follow, or of their following `member`.
+    pub fn reject_outbound(
         &self,
         member: &Account,
         follower: &RemoteAccount,
         follow_uri: Option<String>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Outbound>, StoreError> {
         let Some((id, actor, follow)) = self.answer_to(member, follower, follow_uri, "rejects")
         else {
-            return Ok(());
+            return Ok(None);
         };
         let reject = Reject {
             id: id.clone(),
@@ -218,13 +213,34 @@ impl FederationState {
             actor,
             object: follow,
         };
-        self.publish(
-            Some(member.id),
-            &id,
-            reject,
-            to_account(follower.account.id),
-        )
-        .await?;
+        let targets = to_account(follower.account.id);
+        outbound(Some(member.id), &id, reject, targets).map(Some)
+    }
+
+    /// Accepts a remote follow that the store has already turned into a follow (an
+    /// unlocked member's), enqueued on its own.
+    pub async fn send_accept(
+        &self,
+        member: &Account,
+        follower: &RemoteAccount,
+        follow_uri: Option<String>,
+    ) -> Result<(), StoreError> {
+        if let Some(accept) = self.accept_outbound(member, follower, follow_uri)? {
+            self.enqueue(&accept).await?;
+        }
+        Ok(())
+    }
+
+    /// Rejects a remote follow the store refused (a blocked or suspended target).
+    pub async fn send_reject(
+        &self,
+        member: &Account,
+        follower: &RemoteAccount,
+        follow_uri: Option<String>,
+    ) -> Result<(), StoreError> {
+        if let Some(reject) = self.reject_outbound(member, follower, follow_uri)? {
+            self.enqueue(&reject).await?;
+        }
         Ok(())
     }
 
@@ -465,28 +481,28 @@ impl FederationState {
         Some(out::Block::new(id, actor, object))
     }
 
-    /// A member blocked a remote account: its server learns to stop delivering.
-    pub async fn send_block(
+    /// The `Block` of a remote account by a member (its server learns to stop
+    /// delivering), for `Store::insert_block`. `None` for local targets.
+    pub fn block_outbound(
         &self,
         member: &Account,
         target: &Account,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Option<Outbound>, StoreError> {
         let Some(block) = self.block_of(member, target) else {
-            return Ok(0);
+            return Ok(None);
         };
         let id = block.id.clone();
-        self.publish(Some(member.id), &id, block, to_account(target.id))
-            .await
+        outbound(Some(member.id), &id, block, to_account(target.id)).map(Some)
     }
 
-    /// A member unblocked a remote account.
-    pub async fn send_undo_block(
+    /// The `Undo` of that `Block`, for `Store::unblock`.
+    pub fn undo_block_outbound(
         &self,
         member: &Account,
         target: &Account,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Option<Outbound>, StoreError> {
         let Some(block) = self.block_of(member, target) else {
-            return Ok(0);
+            return Ok(None);
         };
         let id = undo_id(&block.id);
         let undo = Undo {
@@ -497,8 +513,7 @@ impl FederationState {
             cc: Vec::new(),
             object: Undoable::Block(block),
         };
-        self.publish(Some(member.id), &id, undo, to_account(target.id))
-            .await
+        outbound(Some(member.id), &id, undo, to_account(target.id)).map(Some)
     }
 
     /// A member's profile changed: `Update` of the actor to their followers' servers.

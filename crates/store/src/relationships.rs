@@ -201,6 +201,7 @@ impl Store {
         target: Id,
         requester: Id,
         now: Timestamp,
+        federate: Option<&crate::Outbound>,
     ) -> Result<bool, StoreError> {
         let found = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
@@ -226,6 +227,9 @@ impl Store {
                 .bind(now.as_millis())
                 .execute(&mut *tx)
                 .await?;
+                if let Some(outbound) = federate {
+                    enqueue_outbound!(tx, outbound, now);
+                }
             }
             unnotify!(tx, target.as_i64(), requester.as_i64(), NotificationKind::FollowRequest, None);
             tx.commit().await?;
@@ -239,6 +243,7 @@ impl Store {
         &self,
         target: Id,
         requester: Id,
+        federate: Option<&crate::Outbound>,
     ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
@@ -250,6 +255,11 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            if done > 0
+                && let Some(outbound) = federate
+            {
+                enqueue_outbound!(tx, outbound, Timestamp::now());
+            }
             unnotify!(tx, target.as_i64(), requester.as_i64(), NotificationKind::FollowRequest, None);
             tx.commit().await?;
             done
@@ -269,13 +279,28 @@ impl Store {
     }
 
     /// Removes `blocker`'s block on `target`.
-    pub async fn unblock(&self, blocker: Id, target: Id) -> Result<(), StoreError> {
+    pub async fn unblock(
+        &self,
+        blocker: Id,
+        target: Id,
+        federate: Option<&crate::Outbound>,
+    ) -> Result<(), StoreError> {
         with_db!(self, db => {
-            sqlx::query("DELETE FROM blocks WHERE account_id = $1 AND target_account_id = $2")
-                .bind(blocker.as_i64())
-                .bind(target.as_i64())
-                .execute(db)
-                .await?;
+            let mut tx = db.begin_write().await?;
+            let removed = sqlx::query(
+                "DELETE FROM blocks WHERE account_id = $1 AND target_account_id = $2",
+            )
+            .bind(blocker.as_i64())
+            .bind(target.as_i64())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if removed > 0
+                && let Some(outbound) = federate
+            {
+                enqueue_outbound!(tx, outbound, Timestamp::now());
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -967,10 +967,11 @@ impl Store {
         blocker: Id,
         target: Id,
         now: Timestamp,
+        federate: Option<&crate::Outbound>,
     ) -> Result<(), StoreError> {
         with_db!(self, db => {
             let mut tx = db.begin_write().await?;
-            sqlx::query(
+            let added = sqlx::query(
                 "INSERT INTO blocks (id, account_id, target_account_id, created_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, target_account_id) DO NOTHING",
             )
@@ -979,7 +980,13 @@ impl Store {
             .bind(target.as_i64())
             .bind(now.as_millis())
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if added > 0
+                && let Some(outbound) = federate
+            {
+                enqueue_outbound!(tx, outbound, now);
+            }
             sqlx::query(
                 "DELETE FROM follows WHERE (account_id = $1 AND target_account_id = $2) \
                  OR (account_id = $2 AND target_account_id = $1)",

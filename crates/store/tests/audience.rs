@@ -83,7 +83,10 @@ async fn sql_and_core_rules_agree_in_every_case() {
         let viewer = member(&store, &format!("viewer{combination}")).await;
         let (a, v) = (author.account.id, viewer.account.id);
         if relation.blocked_by_author {
-            store.insert_block(a, v, Timestamp::now()).await.unwrap();
+            store
+                .insert_block(a, v, Timestamp::now(), None)
+                .await
+                .unwrap();
         }
         if relation.follows_author {
             store.insert_follow(v, a, Timestamp::now()).await.unwrap();
@@ -271,7 +274,7 @@ async fn lists_show_what_the_rule_allows_and_page_by_id() {
             .unwrap(),
         vec![reply, private, unlisted, public]
     );
-    store.insert_block(bob, alice, now).await.unwrap();
+    store.insert_block(bob, alice, now, None).await.unwrap();
     assert_eq!(
         store
             .home_timeline(bob, Page::newest(20), now)
@@ -333,9 +336,9 @@ async fn home_leaves_out_boosts_and_mentions_of_hidden_accounts() {
     let everything = vec![own, plain, boost_of_mention, mentioning, boost_of_carol];
     assert_eq!(home(now).await.unwrap(), everything);
 
-    store.insert_block(alice, carol, now).await.unwrap();
+    store.insert_block(alice, carol, now, None).await.unwrap();
     assert_eq!(home(now).await.unwrap(), vec![own, plain]);
-    store.unblock(alice, carol).await.unwrap();
+    store.unblock(alice, carol, None).await.unwrap();
     assert_eq!(home(now).await.unwrap(), everything);
 
     let until = now.plus(std::time::Duration::from_secs(3600));

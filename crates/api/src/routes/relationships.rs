@@ -127,14 +127,17 @@ pub async fn block(
     let member = auth.member_with_scope(&["write:blocks"])?;
     let target = named_account(&state, &id).await?;
     if target.id != member.account.id {
+        let block = state.federation.block_outbound(&member.account, &target)?;
         state
             .store
-            .insert_block(member.account.id, target.id, Timestamp::now())
+            .insert_block(
+                member.account.id,
+                target.id,
+                Timestamp::now(),
+                block.as_ref(),
+            )
             .await?;
-        state
-            .federation
-            .send_block(&member.account, &target)
-            .await?;
+        state.federation.delivery.wake();
     }
     relationship(&state, member, target.id).await
 }
@@ -148,19 +151,14 @@ pub async fn unblock(
     let member = auth.member_with_scope(&["write:blocks"])?;
     let target = named_account(&state, &id).await?;
     if target.id != member.account.id {
-        let was_blocking = state
+        let undo = state
+            .federation
+            .undo_block_outbound(&member.account, &target)?;
+        state
             .store
-            .relationships(member.account.id, &[target.id], Timestamp::now())
-            .await?
-            .first()
-            .is_some_and(|r| r.blocking);
-        state.store.unblock(member.account.id, target.id).await?;
-        if was_blocking {
-            state
-                .federation
-                .send_undo_block(&member.account, &target)
-                .await?;
-        }
+            .unblock(member.account.id, target.id, undo.as_ref())
+            .await?;
+        state.federation.delivery.wake();
     }
     relationship(&state, member, target.id).await
 }
@@ -424,19 +422,25 @@ pub async fn authorize_request(
         .store
         .follow_uri(requester.id, member.account.id)
         .await?;
+    let accept = match state.store.remote_account_by_id(requester.id).await? {
+        Some(remote) => state
+            .federation
+            .accept_outbound(&member.account, &remote, follow_uri)?,
+        None => None,
+    };
     if !state
         .store
-        .authorize_follow_request(member.account.id, requester.id, Timestamp::now())
+        .authorize_follow_request(
+            member.account.id,
+            requester.id,
+            Timestamp::now(),
+            accept.as_ref(),
+        )
         .await?
     {
         return Err(ApiError::NotFound);
     }
-    if let Some(remote) = state.store.remote_account_by_id(requester.id).await? {
-        state
-            .federation
-            .send_accept(&member.account, &remote, follow_uri)
-            .await?;
-    }
+    state.federation.delivery.wake();
     relationship(&state, member, requester.id).await
 }
 
@@ -452,18 +456,19 @@ pub async fn reject_request(
         .store
         .follow_uri(requester.id, member.account.id)
         .await?;
+    let reject = match state.store.remote_account_by_id(requester.id).await? {
+        Some(remote) => state
+            .federation
+            .reject_outbound(&member.account, &remote, follow_uri)?,
+        None => None,
+    };
     if !state
         .store
-        .reject_follow_request(member.account.id, requester.id)
+        .reject_follow_request(member.account.id, requester.id, reject.as_ref())
         .await?
     {
         return Err(ApiError::NotFound);
     }
-    if let Some(remote) = state.store.remote_account_by_id(requester.id).await? {
-        state
-            .federation
-            .send_reject(&member.account, &remote, follow_uri)
-            .await?;
-    }
+    state.federation.delivery.wake();
     relationship(&state, member, requester.id).await
 }
