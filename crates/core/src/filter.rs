@@ -159,27 +159,10 @@ fn keyword_matches(text: &str, keyword: &str, whole_word: bool) -> bool {
     })
 }
 
-/// The readable text of a post's HTML, for keyword matching: tags dropped, the common
-/// entities decoded.
+/// The readable text of a post's HTML, for keyword matching: what a reader sees, with
+/// entities decoded and paragraphs and line breaks as whitespace (remote HTML included).
 pub fn readable_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    crate::sanitize::html_to_plain_text(html)
 }
 
 #[cfg(test)]
@@ -226,6 +209,10 @@ mod tests {
         f.expires_at = Some(Timestamp::from_millis(10));
         assert!(f.is_active(Timestamp::from_millis(9)));
         assert!(!f.is_active(Timestamp::from_millis(10)));
-        assert_eq!(readable_text("<p>a &amp; <b>b</b></p>").trim(), "a &  b");
+        assert_eq!(readable_text("<p>a &amp; <b>b</b></p>").trim(), "a & b");
+        assert_eq!(
+            readable_text("<p>one</p><p>two<br>three</p>"),
+            "one\n\ntwo\nthree"
+        );
     }
 }
