@@ -8,7 +8,7 @@ use hamlet_store::{RemoteAccount, RemoteAccountUpsert};
 use serde_json::Value;
 use url::Url;
 
-use crate::client::{FetchError, RequestSigner};
+use crate::client::{FetchError, FetchedDocument, RequestSigner};
 use crate::routes::FederationState;
 use crate::vocab::{self, RemoteActor, VocabError};
 
@@ -62,11 +62,7 @@ impl FederationState {
         if self.local.is_local(uri) {
             return Err(ResolveError::Local);
         }
-        let signer = self.instance_signer().await?;
-        let document = self
-            .client
-            .fetch_object(uri, Some(signer.as_ref() as &dyn RequestSigner))
-            .await?;
+        let document = self.fetch_signed(uri).await?;
         let actor = parse_actor_value(&document.json)?;
         if actor.id != *uri && document.final_url != *uri {
             // The document at `uri` describes another actor: not what was asked for.
@@ -112,11 +108,7 @@ impl FederationState {
     pub async fn fetch_key(&self, key_id: &Url) -> Result<RemoteAccount, ResolveError> {
         let mut document_url = key_id.clone();
         document_url.set_fragment(None);
-        let signer = self.instance_signer().await?;
-        let document = self
-            .client
-            .fetch_object(&document_url, Some(signer.as_ref() as &dyn RequestSigner))
-            .await?;
+        let document = self.fetch_signed(&document_url).await?;
         let actor = match parse_actor_value(&document.json) {
             Ok(actor) => actor,
             // A key document (`{id, owner, publicKeyPem}`): the owner holds the key.
@@ -130,10 +122,7 @@ impl FederationState {
                 if owner.origin() != key_id.origin() {
                     return Err(ResolveError::KeyMismatch(key_id.to_string()));
                 }
-                let document = self
-                    .client
-                    .fetch_object(&owner, Some(signer.as_ref() as &dyn RequestSigner))
-                    .await?;
+                let document = self.fetch_signed(&owner).await?;
                 parse_actor_value(&document.json)?
             }
             Err(other) => return Err(other),
@@ -174,6 +163,16 @@ impl FederationState {
         let jrd = self.client.fetch_jrd(&url).await?;
         let actor = actor_link(&jrd.json).ok_or(ResolveError::NoActor)?;
         self.resolve_actor(&actor).await
+    }
+
+    /// An ActivityStreams document fetched through the one client, signed as the
+    /// instance actor (servers that require signed fetches answer only those).
+    pub async fn fetch_signed(&self, url: &Url) -> Result<FetchedDocument, ResolveError> {
+        let signer = self.instance_signer().await?;
+        Ok(self
+            .client
+            .fetch_object(url, Some(signer.as_ref() as &dyn RequestSigner))
+            .await?)
     }
 
     async fn store_actor(&self, actor: &RemoteActor) -> Result<RemoteAccount, ResolveError> {

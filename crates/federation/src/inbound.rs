@@ -70,23 +70,11 @@ impl FederationState {
         let policy = self.verify_policy();
         let checked = parsed.check(parts, body, SystemTime::now(), &policy)?;
         let key_id = Url::parse(checked.key_id()).map_err(|_| GateError::BadKeyId)?;
-        if self.local.is_local(&key_id) {
-            return Err(GateError::LocalKey);
-        }
-        let signer = match self.store.remote_account_by_key_id(key_id.as_str()).await? {
-            Some(known) => known,
-            None => self
-                .fetch_key(&key_id)
-                .await
-                .map_err(GateError::UnknownKey)?,
-        };
+        let signer = self.resolve_key(&key_id).await.map_err(gate_error)?;
         match checked.verify(&public_key(&signer)?) {
             Ok(()) => Ok(signer),
             Err(SignatureError::BadSignature) if fetch::may_refetch_key(&signer) => {
-                let refreshed = self
-                    .fetch_key(&key_id)
-                    .await
-                    .map_err(GateError::UnknownKey)?;
+                let refreshed = self.fetch_key(&key_id).await.map_err(gate_error)?;
                 checked.verify(&public_key(&refreshed)?)?;
                 Ok(refreshed)
             }
@@ -116,6 +104,16 @@ impl FederationState {
         } else {
             Err(GateError::WrongHost)
         }
+    }
+}
+
+/// A key that could not be had: ours (a remote server claiming it), the database, or
+/// anything else about fetching it.
+fn gate_error(error: ResolveError) -> GateError {
+    match error {
+        ResolveError::Local => GateError::LocalKey,
+        ResolveError::Store(error) => GateError::Store(error),
+        other => GateError::UnknownKey(other),
     }
 }
 

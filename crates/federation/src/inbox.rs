@@ -357,15 +357,7 @@ impl FederationState {
         if let Some(actor) = self.store.remote_account_by_uri(url.as_str()).await? {
             return Ok(Some(ResolvedObject::Actor(Box::new(actor))));
         }
-        let signer = self.instance_signer().await?;
-        let document = self
-            .client
-            .fetch_object(
-                url,
-                Some(signer.as_ref() as &dyn crate::client::RequestSigner),
-            )
-            .await
-            .map_err(ResolveError::from)?;
+        let document = self.fetch_signed(url).await?;
         let bytes =
             serde_json::to_vec(&document.json).map_err(|e| InboxError::Invalid(e.to_string()))?;
         match vocab::parse_document(&bytes).map_err(|e| InboxError::Invalid(e.to_string()))? {
@@ -392,15 +384,7 @@ impl FederationState {
     }
 
     async fn fetch_post(&self, url: &Url) -> Result<RemoteNote, InboxError> {
-        let signer = self.instance_signer().await?;
-        let document = self
-            .client
-            .fetch_object(
-                url,
-                Some(signer.as_ref() as &dyn crate::client::RequestSigner),
-            )
-            .await
-            .map_err(ResolveError::from)?;
+        let document = self.fetch_signed(url).await?;
         let bytes =
             serde_json::to_vec(&document.json).map_err(|e| InboxError::Invalid(e.to_string()))?;
         let post = vocab::parse_post(&bytes).map_err(|e| InboxError::Invalid(e.to_string()))?;
@@ -464,13 +448,7 @@ impl FederationState {
             },
         };
         let mentions = self.mentioned_accounts(post).await?;
-        let followers = self
-            .store
-            .remote_account_by_id(author.account.id)
-            .await?
-            .and_then(|a| a.followers_url)
-            .and_then(|u| Url::parse(&u).ok());
-        let visibility = post.audience.visibility(followers.as_ref());
+        let visibility = post.audience.visibility(followers_of(author).as_ref());
         let now = Timestamp::now();
         let created_at = post.published.filter(|p| *p <= now).unwrap_or(now);
         let new = NewStatus {
@@ -635,13 +613,7 @@ impl FederationState {
         let Some(original) = self.status_for(object.id()).await? else {
             return Ok(Handled::Ignored);
         };
-        let followers = self
-            .store
-            .remote_account_by_id(actor.account.id)
-            .await?
-            .and_then(|a| a.followers_url)
-            .and_then(|u| Url::parse(&u).ok());
-        let visibility = audience.visibility(followers.as_ref());
+        let visibility = audience.visibility(followers_of(actor).as_ref());
         if matches!(visibility, hamlet_core::visibility::Visibility::Direct)
             || !matches!(
                 original.visibility,
@@ -740,6 +712,14 @@ impl FederationState {
             .await?;
         Ok(Handled::Done)
     }
+}
+
+/// The followers collection of a remote account, which decides followers-only addressing.
+fn followers_of(account: &RemoteAccount) -> Option<Url> {
+    account
+        .followers_url
+        .as_deref()
+        .and_then(|url| Url::parse(url).ok())
 }
 
 /// The HTML shown for a remote post: sanitized content; an article's title first; a

@@ -1,8 +1,8 @@
-//! What federation keeps beyond accounts and posts: the instance actor's keys, the
-//! private keys that sign for members, and the figures NodeInfo publishes.
+//! What federation keeps beyond accounts and posts: the instance actor's keys and the
+//! figures NodeInfo publishes.
 
+use hamlet_core::Timestamp;
 use hamlet_core::keys::AccountKeys;
-use hamlet_core::{Id, Timestamp};
 
 use crate::{Store, StoreError};
 
@@ -78,19 +78,6 @@ impl Store {
                 created_at: Timestamp::from_millis(created_at),
             },
         ))
-    }
-
-    /// The private key a local account signs with; `None` for remote or unknown accounts.
-    pub async fn local_private_key(&self, account_id: Id) -> Result<Option<String>, StoreError> {
-        let key: Option<Option<String>> = with_db!(self, db => {
-            sqlx::query_scalar(
-                "SELECT private_key_pem FROM accounts WHERE id = $1 AND domain IS NULL",
-            )
-            .bind(account_id.as_i64())
-            .fetch_optional(db)
-            .await?
-        });
-        Ok(key.flatten())
     }
 
     pub async fn local_usage(&self, now: Timestamp) -> Result<LocalUsage, StoreError> {

@@ -116,21 +116,6 @@ impl Store {
         Ok((following, requested))
     }
 
-    /// Whether any local member follows `account` (remote posts are kept only when
-    /// someone here can see them in a timeline, or they concern a member).
-    pub async fn has_local_followers(&self, account: Id) -> Result<bool, StoreError> {
-        let found: bool = with_db!(self, db => {
-            sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM follows f JOIN users u ON u.account_id = f.account_id \
-                 WHERE f.target_account_id = $1)",
-            )
-            .bind(account.as_i64())
-            .fetch_one(db)
-            .await?
-        });
-        Ok(found)
-    }
-
     /// Members who follow `account`.
     pub async fn local_followers(&self, account: Id) -> Result<Vec<Id>, StoreError> {
         let ids: Vec<i64> = with_db!(self, db => {

@@ -72,14 +72,14 @@ async fn members_sign_with_their_own_private_key() {
     let db = TestDb::new().await;
     let store = db.store().await;
     let alice = member(&store, "alice").await;
-    let key = store.local_private_key(alice).await.unwrap().unwrap();
-    assert!(key.contains("BEGIN PRIVATE KEY"));
-    assert_eq!(
+    let key = store.local_signing_key(alice).await.unwrap().unwrap();
+    assert!(key.private_key_pem.contains("BEGIN PRIVATE KEY"));
+    assert!(
         store
-            .local_private_key(Id::generate(Timestamp::now()))
+            .local_signing_key(Id::generate(Timestamp::now()))
             .await
-            .unwrap(),
-        None
+            .unwrap()
+            .is_none()
     );
 }
 
