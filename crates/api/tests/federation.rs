@@ -56,7 +56,8 @@ async fn a_member_follows_a_member_of_another_instance() {
             true,
             false,
             hamlet_core::Timestamp::now(),
-            Some((follow.0.as_str(), &follow.1)),
+            Some(follow.0.as_str()),
+            Some(&follow.1),
         )
         .await
         .unwrap();
@@ -267,6 +268,21 @@ async fn two_instances_talk_through_the_client_api() {
     eventually("the edit reaches A", || async {
         let s = api_get(&a, &alice_token, &format!("/api/v1/statuses/{post_on_a}")).await;
         s["content"].as_str().unwrap_or_default().contains("edited") && !s["edited_at"].is_null()
+    })
+    .await;
+
+    // Bob renames himself; alice's server shows the new name.
+    let response = b
+        .patch("/api/v1/accounts/update_credentials")
+        .bearer_auth(&bob_token)
+        .json(&serde_json::json!({ "display_name": "Bob from B" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    eventually("the profile update reaches A", || async {
+        let account = api_get(&a, &alice_token, &format!("/api/v1/accounts/{bob_id}")).await;
+        account["display_name"] == "Bob from B"
     })
     .await;
 

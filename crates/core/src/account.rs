@@ -162,6 +162,27 @@ impl ProfileUpdate {
     pub fn is_empty(&self) -> bool {
         *self == ProfileUpdate::default()
     }
+
+    /// `account` as it is after this update (what the store writes, applied in memory:
+    /// the profile other servers are sent in the same transaction).
+    pub fn applied_to(&self, account: &Account, now: Timestamp) -> Account {
+        let mut updated = account.clone();
+        if let Some(display_name) = &self.display_name {
+            updated.display_name = display_name.clone();
+        }
+        if let Some(note) = &self.note {
+            updated.note = note.clone();
+        }
+        if let Some(fields) = &self.fields {
+            updated.fields = fields.clone();
+        }
+        updated.locked = self.locked.unwrap_or(account.locked);
+        updated.bot = self.bot.unwrap_or(account.bot);
+        updated.discoverable = self.discoverable.unwrap_or(account.discoverable);
+        updated.indexable = self.indexable.unwrap_or(account.indexable);
+        updated.updated_at = now;
+        updated
+    }
 }
 
 /// Trims and length-checks a display name; control characters are not allowed.

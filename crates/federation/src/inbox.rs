@@ -147,19 +147,26 @@ impl FederationState {
             return Ok(Handled::Ignored);
         };
         let target = &member.account;
-        let blocked = self
+        let relation = self
             .store
             .relationships(target.id, &[follower.account.id], Timestamp::now())
             .await?
             .first()
-            .is_some_and(|r| r.blocking);
-        if target.is_suspended() || blocked {
+            .copied()
+            .unwrap_or_default();
+        if target.is_suspended() || relation.blocking {
             self.send_reject(target, follower, Some(follow_id.to_string()))
                 .await?;
             return Ok(Handled::Done);
         }
-        let outcome = self
-            .store
+        // Accepted at once unless the member approves followers (an existing follow is
+        // confirmed again); the Accept is committed with the follow.
+        let accept = if !target.locked || relation.followed_by {
+            self.accept_outbound(target, follower, Some(follow_id.to_string()))?
+        } else {
+            None
+        };
+        self.store
             .follow(
                 follower.account.id,
                 target.id,
@@ -167,16 +174,11 @@ impl FederationState {
                 true,
                 false,
                 Timestamp::now(),
-                None,
+                Some(follow_id.as_str()),
+                accept.as_ref(),
             )
             .await?;
-        self.store
-            .set_follow_uri(follower.account.id, target.id, follow_id.as_str())
-            .await?;
-        if outcome == hamlet_store::FollowOutcome::Following {
-            self.send_accept(target, follower, Some(follow_id.to_string()))
-                .await?;
-        }
+        self.delivery.wake();
         Ok(Handled::Done)
     }
 
@@ -677,9 +679,8 @@ impl FederationState {
                     true,
                     false,
                     now,
-                    follow
-                        .as_ref()
-                        .map(|(uri, outbound)| (uri.as_str(), outbound)),
+                    follow.as_ref().map(|(uri, _)| uri.as_str()),
+                    follow.as_ref().map(|(_, outbound)| outbound),
                 )
                 .await?;
             self.delivery.wake();

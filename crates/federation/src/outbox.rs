@@ -86,19 +86,6 @@ impl FederationState {
         }))
     }
 
-    /// Enqueues `activity` for `targets`, signed by `signer` (`None`: the instance actor),
-    /// and wakes the delivery worker. Returns how many inboxes will receive it.
-    pub async fn publish(
-        &self,
-        signer: Option<Id>,
-        id: &Url,
-        activity: impl Serialize,
-        targets: DeliveryTargets,
-    ) -> Result<usize, StoreError> {
-        let outbound = outbound(signer, id, activity, targets)?;
-        self.enqueue(&outbound).await
-    }
-
     /// Enqueues a built activity and wakes the delivery worker.
     async fn enqueue(&self, outbound: &Outbound) -> Result<usize, StoreError> {
         let queued = self.store.enqueue(outbound, Timestamp::now()).await?;
@@ -217,21 +204,8 @@ impl FederationState {
         outbound(Some(member.id), &id, reject, targets).map(Some)
     }
 
-    /// Accepts a remote follow that the store has already turned into a follow (an
-    /// unlocked member's), enqueued on its own.
-    pub async fn send_accept(
-        &self,
-        member: &Account,
-        follower: &RemoteAccount,
-        follow_uri: Option<String>,
-    ) -> Result<(), StoreError> {
-        if let Some(accept) = self.accept_outbound(member, follower, follow_uri)? {
-            self.enqueue(&accept).await?;
-        }
-        Ok(())
-    }
-
-    /// Rejects a remote follow the store refused (a blocked or suspended target).
+    /// Rejects a remote follow that changed nothing here (a blocked or suspended
+    /// target): there is no local change to commit it with.
     pub async fn send_reject(
         &self,
         member: &Account,
@@ -516,8 +490,9 @@ impl FederationState {
         outbound(Some(member.id), &id, undo, to_account(target.id)).map(Some)
     }
 
-    /// A member's profile changed: `Update` of the actor to their followers' servers.
-    pub async fn send_profile_update(&self, member: &Account) -> Result<usize, StoreError> {
+    /// The `Update` of a member's changed profile (`member` as it is after the change),
+    /// to their followers' servers, for `Store::update_profile`.
+    pub fn profile_update_outbound(&self, member: &Account) -> Result<Outbound, StoreError> {
         let person = crate::actors::member_document(member, &self.local).object;
         let id = self.local.url(&format!(
             "/users/{}#updates/{}",
@@ -538,7 +513,7 @@ impl FederationState {
             accounts: Vec::new(),
             inboxes: Vec::new(),
         };
-        self.publish(Some(member.id), &id, update, targets).await
+        outbound(Some(member.id), &id, update, targets)
     }
 
     /// The ActivityStreams form of a local post.

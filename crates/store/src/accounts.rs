@@ -380,11 +380,14 @@ impl Store {
     }
 
     /// Applies a validated profile change in one transaction.
+    /// `federate` (the profile's `Update` to followers' servers) is enqueued in the same
+    /// transaction.
     pub async fn update_profile(
         &self,
         id: Id,
         update: &ProfileUpdate,
         now: Timestamp,
+        federate: Option<&crate::Outbound>,
     ) -> Result<(), StoreError> {
         let fields = update
             .fields
@@ -434,6 +437,11 @@ impl Store {
             .bind(language.as_deref())
             .execute(&mut *tx)
             .await?;
+            if done > 0
+                && let Some(outbound) = federate
+            {
+                enqueue_outbound!(tx, outbound, now);
+            }
             tx.commit().await?;
             done
         });

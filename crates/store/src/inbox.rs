@@ -3,7 +3,6 @@
 
 use hamlet_core::{Id, Timestamp};
 
-use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
 impl Store {
@@ -49,33 +48,6 @@ impl Store {
                 .rows_affected()
         });
         Ok(done)
-    }
-
-    /// Names the `Follow` activity behind `follower`'s follow of (or request to follow)
-    /// `target`.
-    pub async fn set_follow_uri(
-        &self,
-        follower: Id,
-        target: Id,
-        uri: &str,
-    ) -> Result<(), StoreError> {
-        with_db!(self, db => {
-            let mut tx = db.begin_write().await?;
-            for sql in [
-                "UPDATE follows SET uri = $3 WHERE account_id = $1 AND target_account_id = $2",
-                "UPDATE follow_requests SET uri = $3 \
-                 WHERE account_id = $1 AND target_account_id = $2",
-            ] {
-                sqlx::query(sql)
-                    .bind(follower.as_i64())
-                    .bind(target.as_i64())
-                    .bind(uri)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
     }
 
     /// The id of the `Follow` behind `follower`'s follow of or request to `target`.

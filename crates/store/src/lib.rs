@@ -9,11 +9,12 @@
 mod db;
 #[macro_use]
 mod audience;
+// `deliveries` before `accounts`: its `enqueue_outbound!` is used there.
+#[macro_use]
+mod deliveries;
 #[macro_use]
 mod accounts;
 mod conversations;
-#[macro_use]
-mod deliveries;
 mod edits;
 mod error;
 mod federation;

@@ -78,8 +78,9 @@ pub enum ListKind {
 
 impl Store {
     /// Follows `target`, or asks to when `locked`. Following again updates the options.
-    /// A new request to a remote account names its `Follow` (`federate`: its id and the
-    /// activity), enqueued in the same transaction.
+    /// `follow_uri` names the `Follow` activity behind it (ours to a remote account, or a
+    /// remote account's to us), and `federate` (our `Follow`, or our `Accept` of theirs)
+    /// is enqueued in the same transaction.
     #[allow(clippy::too_many_arguments)]
     pub async fn follow(
         &self,
@@ -89,7 +90,8 @@ impl Store {
         show_reblogs: bool,
         notify: bool,
         now: Timestamp,
-        federate: Option<(&str, &crate::Outbound)>,
+        follow_uri: Option<&str>,
+        federate: Option<&crate::Outbound>,
     ) -> Result<FollowOutcome, StoreError> {
         let outcome = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
@@ -124,18 +126,6 @@ impl Store {
                 // Asking again refreshes the one notification rather than adding one.
                 unnotify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None);
                 notify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::FollowRequest, None, now);
-                if let Some((uri, outbound)) = federate {
-                    sqlx::query(
-                        "UPDATE follow_requests SET uri = $3 \
-                         WHERE account_id = $1 AND target_account_id = $2",
-                    )
-                    .bind(follower.as_i64())
-                    .bind(target.as_i64())
-                    .bind(uri)
-                    .execute(&mut *tx)
-                    .await?;
-                    enqueue_outbound!(tx, outbound, now);
-                }
                 FollowOutcome::Requested
             } else {
                 sqlx::query(
@@ -154,6 +144,23 @@ impl Store {
                 notify!(tx, target.as_i64(), follower.as_i64(), NotificationKind::Follow, None, now);
                 FollowOutcome::Following
             };
+            if let Some(uri) = follow_uri {
+                for sql in [
+                    "UPDATE follows SET uri = $3 WHERE account_id = $1 AND target_account_id = $2",
+                    "UPDATE follow_requests SET uri = $3 \
+                     WHERE account_id = $1 AND target_account_id = $2",
+                ] {
+                    sqlx::query(sql)
+                        .bind(follower.as_i64())
+                        .bind(target.as_i64())
+                        .bind(uri)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            if let Some(outbound) = federate {
+                enqueue_outbound!(tx, outbound, now);
+            }
             tx.commit().await?;
             outcome
         });

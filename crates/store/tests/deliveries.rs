@@ -109,7 +109,16 @@ impl Fixture {
 
     async fn follow(&self, follower: Id, target: Id) {
         self.store
-            .follow(follower, target, false, true, false, Timestamp::now(), None)
+            .follow(
+                follower,
+                target,
+                false,
+                true,
+                false,
+                Timestamp::now(),
+                None,
+                None,
+            )
             .await
             .unwrap();
     }

@@ -287,6 +287,7 @@ async fn profile_updates_change_only_what_they_name() {
                 ..ProfileUpdate::default()
             },
             Timestamp::now(),
+            None,
         )
         .await
         .unwrap();
@@ -299,6 +300,7 @@ async fn profile_updates_change_only_what_they_name() {
                 ..ProfileUpdate::default()
             },
             Timestamp::now(),
+            None,
         )
         .await
         .unwrap();

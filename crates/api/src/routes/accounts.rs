@@ -151,23 +151,23 @@ pub async fn update_credentials(
         .into_update()
         .map_err(|e| ApiError::Validation(e.to_string()))?;
     if !update.is_empty() {
+        // Followers' servers refresh the profile they show: the Update, built from the
+        // profile as it will be, is committed with the change.
+        let now = Timestamp::now();
+        let federate = state
+            .federation
+            .profile_update_outbound(&update.applied_to(&member.account, now))?;
         state
             .store
-            .update_profile(member.account.id, &update, Timestamp::now())
+            .update_profile(member.account.id, &update, now, Some(&federate))
             .await?;
+        state.federation.delivery.wake();
     }
     let member = state
         .store
         .member_by_id(member.account.id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if !update.is_empty() {
-        // Followers' servers refresh the profile they show.
-        state
-            .federation
-            .send_profile_update(&member.account)
-            .await?;
-    }
     credential_account(&state, &member).await
 }
 

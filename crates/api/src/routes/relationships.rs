@@ -77,7 +77,12 @@ pub async fn follow(
     // A remote account answers with Accept or Reject: until then the follow is a
     // request, whatever its profile says.
     let remote = target.remote.is_some();
-    let follow = state.federation.follow_outbound(&member.account, &target)?;
+    // A Follow goes to a remote account unless already following (then only the
+    // options change).
+    let follow = match current.following {
+        true => None,
+        false => state.federation.follow_outbound(&member.account, &target)?,
+    };
     state
         .store
         .follow(
@@ -87,9 +92,8 @@ pub async fn follow(
             params.reblogs.unwrap_or(true),
             params.notify.unwrap_or(false),
             now,
-            follow
-                .as_ref()
-                .map(|(uri, outbound)| (uri.as_str(), outbound)),
+            follow.as_ref().map(|(uri, _)| uri.as_str()),
+            follow.as_ref().map(|(_, outbound)| outbound),
         )
         .await?;
     state.federation.delivery.wake();
