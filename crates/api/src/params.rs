@@ -291,6 +291,16 @@ pub mod flex {
         bool_from(&Value::deserialize(d)?).map_err(D::Error::custom)
     }
 
+    /// A boolean that can also be cleared: absent is `None`; `null` or an empty string
+    /// is `Some(None)`.
+    pub fn opt_clearable_bool<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<bool>>, D::Error> {
+        bool_from(&Value::deserialize(d)?)
+            .map(Some)
+            .map_err(D::Error::custom)
+    }
+
     /// A string; numbers are accepted as their decimal form.
     pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         match Value::deserialize(d)? {

@@ -85,6 +85,9 @@ pub struct PostingDefaults {
     pub privacy: Visibility,
     pub sensitive: bool,
     pub language: Option<Language>,
+    /// Whether new posts are for the community alone; `None` follows the community's
+    /// default.
+    pub local_only: Option<bool>,
 }
 
 /// The sign-in side of a local account.
@@ -156,11 +159,25 @@ pub struct ProfileUpdate {
     pub sensitive: Option<bool>,
     /// `Some(None)` clears the default language.
     pub language: Option<Option<Language>>,
+    /// `Some(None)` returns to the community's default locality.
+    pub local_only: Option<Option<bool>>,
 }
 
 impl ProfileUpdate {
     pub fn is_empty(&self) -> bool {
         *self == ProfileUpdate::default()
+    }
+
+    /// Whether it changes what others see of the account (not only posting defaults).
+    pub fn changes_profile(&self) -> bool {
+        let defaults_only = ProfileUpdate {
+            privacy: self.privacy,
+            sensitive: self.sensitive,
+            language: self.language.clone(),
+            local_only: self.local_only,
+            ..ProfileUpdate::default()
+        };
+        *self != defaults_only
     }
 
     /// `account` as it is after this update (what the store writes, applied in memory:

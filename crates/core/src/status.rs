@@ -28,11 +28,40 @@ pub struct Status {
     pub visibility: Visibility,
     pub language: Option<Language>,
     pub local: bool,
+    /// For this community alone: never sent, served or shown to anyone else (see
+    /// `audience`). Fixed when the post is written.
+    pub local_only: bool,
     pub created_at: Timestamp,
     pub edited_at: Option<Timestamp>,
 }
 
 pub const MAX_SPOILER_CHARS: usize = 1000;
+
+/// Written in a post's text or content warning, makes it local-only (Hometown's
+/// convention, for apps without a toggle). It is removed before the post is stored.
+pub const LOCAL_ONLY_MARKER: &str = ":local_only:";
+
+/// `text` without the local-only marker, and whether it carried one. Whitespace left
+/// doubled or dangling where the marker stood is tidied.
+pub fn strip_local_only_marker(text: &str) -> (String, bool) {
+    if !text.contains(LOCAL_ONLY_MARKER) {
+        return (text.to_owned(), false);
+    }
+    let stripped: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            if !line.contains(LOCAL_ONLY_MARKER) {
+                return line.to_owned();
+            }
+            line.split(LOCAL_ONLY_MARKER)
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    (stripped.join("\n").trim().to_owned(), true)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PostError {
@@ -91,6 +120,26 @@ pub fn validate_post(text: &str, spoiler_text: &str, limit: usize) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_local_only_marker_is_found_and_removed() {
+        assert_eq!(
+            strip_local_only_marker("hello :local_only: world"),
+            ("hello world".to_owned(), true)
+        );
+        assert_eq!(
+            strip_local_only_marker(":local_only:\n  indented\nlast :local_only:"),
+            ("indented\nlast".to_owned(), true)
+        );
+        assert_eq!(
+            strip_local_only_marker("  keep  spacing :local_only"),
+            ("  keep  spacing :local_only".to_owned(), false)
+        );
+        assert_eq!(
+            strip_local_only_marker(":local_only:"),
+            (String::new(), true)
+        );
+    }
 
     #[test]
     fn counts_like_mastodon() {

@@ -1,7 +1,8 @@
 //! What other servers may read of a member: single posts, the outbox, the featured
 //! (pinned) posts and the follower counts. Everything here is what an anonymous visitor
 //! may see (the one audience rule, `visible_to_viewer` with no viewer): public and
-//! unlisted posts of members who are not suspended.
+//! unlisted posts of members who are not suspended, never local-only ones. Posts are
+//! written out through `PostToSend`, which cannot be made from a local-only post.
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use url::Url;
 
 use crate::outbox::PostToSend;
 use crate::routes::FederationState;
-use crate::vocab::out::{self, Note, OrderedCollection, OrderedCollectionPage};
+use crate::vocab::out::{self, Note, OrderedCollection, OrderedCollectionPage, PostId};
 
 /// Items per collection page.
 pub const PAGE_SIZE: u32 = 20;
@@ -29,11 +30,7 @@ impl FederationState {
         {
             return Ok(None);
         }
-        let post = Post {
-            author: status.account_id,
-            visibility: status.visibility,
-            author_suspended: member.account.is_suspended(),
-        };
+        let post = Post::of(&status, member.account.is_suspended());
         if !audience::may_view(&post, &Viewer::Anonymous) {
             return Ok(None);
         }
@@ -84,13 +81,12 @@ impl FederationState {
                 .in_reply_to_id
                 .and_then(|p| parents.get(&p))
                 .and_then(|p| Some((p, accounts.get(&p.account_id)?)));
-            notes.push(self.note_of(&PostToSend {
-                status,
-                author,
-                mentions: &mentioned,
-                tags: &post_tags,
-                in_reply_to,
-            }));
+            // A local-only post (or reply to one) has no Note: it is left out.
+            if let Some(post) = PostToSend::new(status, author, &mentioned, &post_tags, in_reply_to)
+                && let Some(note) = self.note_of(&post)
+            {
+                notes.push(note);
+            }
         }
         Ok(notes)
     }
@@ -147,19 +143,7 @@ impl FederationState {
             .notes_of(statuses)
             .await?
             .into_iter()
-            .map(|note| out::Create {
-                id: {
-                    let mut id = note.id.clone();
-                    id.set_path(&format!("{}/activity", note.id.path()));
-                    id
-                },
-                kind: Default::default(),
-                actor: note.attributed_to.clone(),
-                published: note.published,
-                to: note.to.clone(),
-                cc: note.cc.clone(),
-                object: note,
-            })
+            .map(out::Create::of)
             .collect();
         let this_page = match max_id {
             Some(max_id) => with_query(&outbox, &format!("max_id={max_id}&page=true")),
@@ -202,11 +186,11 @@ impl FederationState {
             .store
             .accounts_by_ids(&replies.iter().map(|s| s.account_id).collect::<Vec<_>>())
             .await?;
-        let items: Vec<Url> = replies
+        let items: Vec<PostId> = replies
             .iter()
             .filter_map(|reply| {
                 let author = authors.iter().find(|a| a.id == reply.account_id)?;
-                self.status_uri(reply, author)
+                self.post_id(reply, author)
             })
             .collect();
         let collection = self.local.url(&format!(
@@ -273,14 +257,7 @@ impl FederationState {
                 .into_iter()
                 .filter(|s| {
                     s.account_id == member.account.id
-                        && audience::may_view(
-                            &Post {
-                                author: s.account_id,
-                                visibility: s.visibility,
-                                author_suspended: false,
-                            },
-                            &Viewer::Anonymous,
-                        )
+                        && audience::may_view(&Post::of(s, false), &Viewer::Anonymous)
                 })
                 .collect()
         };

@@ -325,13 +325,16 @@ impl FederationState {
         }
     }
 
-    /// A local post named by its URL (`/users/NAME/statuses/ID` or `/@NAME/ID`).
+    /// A local post named by its URL (`/users/NAME/statuses/ID` or `/@NAME/ID`), unless
+    /// it is local-only.
     async fn local_status(&self, url: Option<&Url>) -> Result<Option<Status>, StoreError> {
         let Some(id) = url.and_then(|url| self.local.local_status_id(url)) else {
             return Ok(None);
         };
         let status = self.store.status_by_id(id).await?;
-        Ok(status.filter(|s| s.local && s.reblog_of_id.is_none()))
+        // Other servers cannot see a local-only post: for them it does not exist, so
+        // nothing they send (a like, a boost, a reply) attaches to it.
+        Ok(status.filter(|s| s.local && s.reblog_of_id.is_none() && !s.local_only))
     }
 
     /// The post `url` names: local, stored, or (remote) fetched and stored.
@@ -473,6 +476,7 @@ impl FederationState {
             tags: post.hashtags.iter().map(|h| h.name.clone()).collect(),
             idempotency_key: None,
             application_id: None,
+            local_only: false,
             created_at,
             remote: Some(RemoteOrigin {
                 uri: post.id.to_string(),

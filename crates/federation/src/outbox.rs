@@ -1,8 +1,12 @@
 //! What members' actions send to other servers: each function builds one activity and
 //! enqueues it for the inboxes that should receive it (the delivery worker sends it,
-//! durably). Who receives a post is decided by its visibility alone.
+//! durably). Who receives a post is decided by the audience rule alone
+//! (`Federable::recipients`), and only a [`Federable`] post can be written as an
+//! activity: a local-only post, its replies, boosts, likes, edits and deletion build
+//! nothing.
 
 use hamlet_core::account::Account;
+use hamlet_core::audience::Federable;
 use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
@@ -12,18 +16,48 @@ use url::Url;
 
 use crate::routes::FederationState;
 use crate::vocab::audience::PUBLIC;
-use crate::vocab::out::{self, Accept, Follow, Note, Reject, Undo, Undoable, WithContext};
+use crate::vocab::out::{
+    self, Accept, Follow, Note, NoteAddressing, PostId, Reject, Undo, Undoable, WithContext,
+};
 
-/// A local post with what its ActivityStreams form needs.
+/// A local post that may leave this server, with what its ActivityStreams form needs.
 #[derive(Clone, Debug)]
 pub struct PostToSend<'a> {
-    pub status: &'a Status,
-    pub author: &'a Account,
+    post: Federable<'a>,
+    author: &'a Account,
     /// Accounts the post mentions (local and remote).
-    pub mentions: &'a [Account],
-    pub tags: &'a [String],
+    mentions: &'a [Account],
+    tags: &'a [String],
     /// The post it replies to, with its author, when it is a reply.
-    pub in_reply_to: Option<(&'a Status, &'a Account)>,
+    in_reply_to: Option<(Federable<'a>, &'a Account)>,
+}
+
+impl<'a> PostToSend<'a> {
+    /// `None` when the post is local-only, or replies to a local-only post.
+    pub fn new(
+        status: &'a Status,
+        author: &'a Account,
+        mentions: &'a [Account],
+        tags: &'a [String],
+        in_reply_to: Option<(&'a Status, &'a Account)>,
+    ) -> Option<PostToSend<'a>> {
+        let post = Federable::check(status, in_reply_to.map(|(parent, _)| parent))?;
+        let in_reply_to = match in_reply_to {
+            Some((parent, parent_author)) => Some((Federable::check(parent, None)?, parent_author)),
+            None => None,
+        };
+        Some(PostToSend {
+            post,
+            author,
+            mentions,
+            tags,
+            in_reply_to,
+        })
+    }
+
+    pub fn status(&self) -> &'a Status {
+        self.post.status()
+    }
 }
 
 /// What a post event sends.
@@ -37,13 +71,13 @@ pub enum PostEvent {
 impl FederationState {
     /// The activity a local post event sends, built from the post as stored now (for
     /// `Delete`: before it is removed, to enqueue in the removing transaction). `None`
-    /// for remote posts and boosts.
+    /// for remote posts, boosts, and local-only posts.
     pub async fn post_outbound(
         &self,
         status: &Status,
         event: PostEvent,
     ) -> Result<Option<Outbound>, StoreError> {
-        if !status.local || status.reblog_of_id.is_some() {
+        if !status.local || status.reblog_of_id.is_some() || status.local_only {
             return Ok(None);
         }
         let ids = [status.id];
@@ -72,18 +106,14 @@ impl FederationState {
             .filter_map(|(_, a)| find(*a).cloned())
             .collect();
         let in_reply_to = parent.as_ref().and_then(|p| Some((p, find(p.account_id)?)));
-        let post = PostToSend {
-            status,
-            author,
-            mentions: &mentioned,
-            tags: &tags,
-            in_reply_to,
+        let Some(post) = PostToSend::new(status, author, &mentioned, &tags, in_reply_to) else {
+            return Ok(None);
         };
-        Ok(Some(match event {
-            PostEvent::Create => self.create_outbound(&post)?,
-            PostEvent::Update => self.update_outbound(&post)?,
-            PostEvent::Delete => self.delete_outbound(&post)?,
-        }))
+        match event {
+            PostEvent::Create => self.create_outbound(&post),
+            PostEvent::Update => self.update_outbound(&post),
+            PostEvent::Delete => self.delete_outbound(&post),
+        }
     }
 
     /// Enqueues a built activity and wakes the delivery worker.
@@ -242,70 +272,61 @@ impl FederationState {
 
     /// The `Create` of a new local post, ready to enqueue in the transaction that stores
     /// the post (`Store::insert_status_with`).
-    pub fn create_outbound(&self, post: &PostToSend<'_>) -> Result<Outbound, StoreError> {
-        let note = self.note_of(post);
-        let id = activity_id(&note.id, "activity");
-        let create = out::Create {
-            id: id.clone(),
-            kind: Default::default(),
-            actor: note.attributed_to.clone(),
-            published: note.published,
-            to: note.to.clone(),
-            cc: note.cc.clone(),
-            object: note,
+    pub fn create_outbound(&self, post: &PostToSend<'_>) -> Result<Option<Outbound>, StoreError> {
+        let Some(note) = self.note_of(post) else {
+            return Ok(None);
         };
-        outbound(Some(post.author.id), &id, create, post_targets(post))
+        let create = out::Create::of(note);
+        let id = create.id.clone();
+        outbound(Some(post.author.id), &id, create, post_targets(post)).map(Some)
     }
 
     /// The `Update` of an edited local post, to everyone who received it.
-    pub fn update_outbound(&self, post: &PostToSend<'_>) -> Result<Outbound, StoreError> {
-        let note = self.note_of(post);
+    pub fn update_outbound(&self, post: &PostToSend<'_>) -> Result<Option<Outbound>, StoreError> {
+        let Some(note) = self.note_of(post) else {
+            return Ok(None);
+        };
         let id = self.local.url(&format!(
             "{}#updates/{}",
-            note.id.path(),
-            post.status
-                .edited_at
-                .unwrap_or_else(Timestamp::now)
-                .as_millis()
+            note.id().url().path(),
+            note.updated().unwrap_or_else(Timestamp::now).as_millis()
         ));
         let update = out::Update {
             id: id.clone(),
             kind: Default::default(),
-            actor: note.attributed_to.clone(),
-            published: post.status.edited_at,
-            to: note.to.clone(),
-            cc: note.cc.clone(),
+            actor: note.attributed_to().clone(),
+            published: note.updated(),
+            to: note.to().to_vec(),
+            cc: note.cc().to_vec(),
             object: out::Updatable::Note(Box::new(note)),
         };
-        outbound(Some(post.author.id), &id, update, post_targets(post))
+        outbound(Some(post.author.id), &id, update, post_targets(post)).map(Some)
     }
 
     /// The `Delete` of a local post, ready to enqueue in the transaction that removes it
     /// (`Store::delete_status_with`).
-    pub fn delete_outbound(&self, post: &PostToSend<'_>) -> Result<Outbound, StoreError> {
-        let note = self.note_of(post);
-        let mut id = note.id.clone();
+    pub fn delete_outbound(&self, post: &PostToSend<'_>) -> Result<Option<Outbound>, StoreError> {
+        let Some(note) = self.note_of(post) else {
+            return Ok(None);
+        };
+        let mut id = note.id().url().clone();
         id.set_fragment(Some("delete"));
         let delete = out::Delete {
             id: id.clone(),
             kind: Default::default(),
-            actor: note.attributed_to.clone(),
-            to: note.to.clone(),
-            cc: note.cc.clone(),
-            object: out::Deletable::Tombstone(out::Tombstone::new(note.id)),
+            actor: note.attributed_to().clone(),
+            to: note.to().to_vec(),
+            cc: note.cc().to_vec(),
+            object: out::Deletable::Tombstone(out::Tombstone::new(note.id().clone())),
         };
-        outbound(Some(post.author.id), &id, delete, post_targets(post))
+        outbound(Some(post.author.id), &id, delete, post_targets(post)).map(Some)
     }
 
-    /// The URI of any post: its own for remote posts, ours for local ones.
-    pub fn status_uri(&self, status: &Status, author: &Account) -> Option<Url> {
-        match &status.uri {
-            Some(uri) => Url::parse(uri).ok(),
-            None => Some(
-                self.local
-                    .status_url(&author.username, &status.id.to_string()),
-            ),
-        }
+    /// The id of any post that may leave this server: its own for remote posts, ours for
+    /// local ones. `None` for local-only posts.
+    pub fn post_id(&self, status: &Status, author: &Account) -> Option<PostId> {
+        let post = Federable::check(status, None)?;
+        PostId::of(post, &self.local, &author.username)
     }
 
     fn announce_of(
@@ -315,7 +336,7 @@ impl FederationState {
         original: &Status,
         original_author: &Account,
     ) -> Option<out::Announce> {
-        let object = self.status_uri(original, original_author)?;
+        let object = self.post_id(original, original_author)?;
         let actor = self.local.actor_url(&booster.username);
         let mut cc = vec![self.local.followers_url(&booster.username)];
         cc.extend(self.actor_uri(original_author));
@@ -397,7 +418,7 @@ impl FederationState {
     }
 
     fn like_of(&self, member: &Account, status: &Status, author: &Account) -> Option<out::Like> {
-        let object = self.status_uri(status, author)?;
+        let object = self.post_id(status, author)?;
         let actor = self.local.actor_url(&member.username);
         let mut id = actor.clone();
         id.set_fragment(Some(&format!("likes/{}", status.id)));
@@ -517,8 +538,8 @@ impl FederationState {
     }
 
     /// The ActivityStreams form of a local post.
-    pub fn note_of(&self, post: &PostToSend<'_>) -> Note {
-        let status = post.status;
+    pub fn note_of(&self, post: &PostToSend<'_>) -> Option<Note> {
+        let status = post.status();
         let author = &post.author.username;
         let actor = self.local.actor_url(author);
         let followers = self.local.followers_url(author);
@@ -548,39 +569,27 @@ impl FederationState {
             href: self.local.url(&format!("/tags/{}", name.to_lowercase())),
             name: format!("#{name}"),
         }));
-        let in_reply_to = post
-            .in_reply_to
-            .and_then(|(parent, parent_author)| match &parent.uri {
-                Some(uri) => Url::parse(uri).ok(),
-                None => Some(
-                    self.local
-                        .status_url(&parent_author.username, &parent.id.to_string()),
-                ),
-            });
-        let language = status.language.as_ref().map(|l| l.as_str().to_owned());
-        Note {
-            id: self.local.status_url(author, &status.id.to_string()),
-            kind: Default::default(),
-            summary: (!status.spoiler_text.is_empty()).then(|| status.spoiler_text.clone()),
-            in_reply_to,
-            published: status.created_at,
-            updated: status.edited_at,
+        let in_reply_to = match post.in_reply_to {
+            Some((parent, parent_author)) => {
+                Some(PostId::of(parent, &self.local, &parent_author.username)?)
+            }
+            None => None,
+        };
+        let addressing = NoteAddressing {
             url: self.local.url(&format!("/@{author}/{}", status.id)),
             attributed_to: actor,
             to,
             cc,
-            sensitive: status.sensitive,
-            content: status.content.clone(),
-            content_map: language
-                .map(|language| [(language, status.content.clone())].into())
-                .unwrap_or_default(),
-            attachment: Vec::new(),
             tag,
+            attachment: Vec::new(),
+            in_reply_to,
             replies: Some(
                 self.local
                     .url(&format!("/users/{author}/statuses/{}/replies", status.id)),
             ),
-        }
+        };
+        let id = PostId::of(post.post, &self.local, author)?;
+        Note::of(post.post, id, addressing)
     }
 
     /// `user` for members, `user@domain` for remote accounts, as mentions are written.
@@ -613,22 +622,26 @@ fn with(first: Url, rest: &[Url]) -> Vec<Url> {
     std::iter::once(first).chain(rest.iter().cloned()).collect()
 }
 
-/// Everyone a post reaches on other servers.
+/// Everyone a post reaches on other servers, as the audience rule names them.
 fn post_targets(post: &PostToSend<'_>) -> DeliveryTargets {
-    let mut accounts: Vec<Id> = post
-        .mentions
-        .iter()
-        .filter(|account| account.remote.is_some())
-        .map(|account| account.id)
-        .collect();
-    if let Some((_, parent_author)) = post.in_reply_to
+    let recipients = post.post.recipients();
+    let mut accounts: Vec<Id> = Vec::new();
+    if recipients.mentioned {
+        accounts.extend(
+            post.mentions
+                .iter()
+                .filter(|account| account.remote.is_some())
+                .map(|account| account.id),
+        );
+    }
+    if recipients.replied_to_author
+        && let Some((_, parent_author)) = post.in_reply_to
         && parent_author.remote.is_some()
-        && post.status.visibility != Visibility::Direct
     {
         accounts.push(parent_author.id);
     }
     DeliveryTargets {
-        followers_of: (post.status.visibility != Visibility::Direct).then_some(post.author.id),
+        followers_of: recipients.followers.then_some(post.author.id),
         accounts,
         inboxes: Vec::new(),
     }

@@ -506,7 +506,7 @@ async fn status_document(
         return Ok((
             StatusCode::FOUND,
             [
-                (header::LOCATION, note.url.to_string()),
+                (header::LOCATION, note.url().to_string()),
                 (header::VARY, "Accept".to_owned()),
             ],
         )

@@ -3,11 +3,14 @@
 //! Pleroma/Akkoma, Misskey, GoToSocial, Pixelfed and Lemmy send (`tests/fixtures/`, see its
 //! README). Values are asserted, not just "it parsed".
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use hamlet_core::Timestamp;
+use hamlet_core::account::Language;
+use hamlet_core::audience::Federable;
+use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
+use hamlet_core::{Id, Timestamp};
+use hamlet_federation::instance::LocalInstance;
 use hamlet_federation::vocab::limits::{
     MAX_ATTACHMENTS, MAX_AUDIENCE, MAX_CONTENT_BYTES, MAX_DOCUMENT_BYTES, MAX_JSON_DEPTH, MAX_TAGS,
 };
@@ -1222,21 +1225,43 @@ fn sample_person() -> out::Person {
     }
 }
 
+/// A post as the store holds it: local (`uri: None`) unless `uri` is given.
+fn sample_status(id: i64, uri: Option<&str>) -> Status {
+    Status {
+        id: Id::from_i64(id),
+        account_id: Id::from_i64(1),
+        uri: uri.map(str::to_owned),
+        url: None,
+        in_reply_to_id: None,
+        in_reply_to_account_id: None,
+        reblog_of_id: None,
+        text: String::new(),
+        content: "<p>hi <a href=\"https://mastodon.example/@alice\">@alice</a> #garden</p>".into(),
+        spoiler_text: "slugs".into(),
+        sensitive: true,
+        visibility: Visibility::Public,
+        language: Some(Language::parse("en").unwrap()),
+        local: uri.is_none(),
+        local_only: false,
+        created_at: Timestamp::from_millis(1_730_280_942_000),
+        edited_at: None,
+    }
+}
+
+/// The id of a (federable) post: Bob's on hamlet.example, or its own for remote ones.
+fn post_id(status: &Status) -> out::PostId {
+    let local = LocalInstance::new(&url("https://hamlet.example"));
+    out::PostId::of(Federable::check(status, None).unwrap(), &local, "bob").unwrap()
+}
+
 fn sample_note() -> out::Note {
-    out::Note {
-        id: h("/statuses/7001"),
-        kind: Default::default(),
-        summary: Some("slugs".into()),
-        in_reply_to: None,
-        published: Timestamp::from_millis(1_730_280_942_000),
-        updated: None,
+    let status = sample_status(7001, None);
+    let post = Federable::check(&status, None).unwrap();
+    let addressing = out::NoteAddressing {
         url: url("https://hamlet.example/@bob/7001"),
         attributed_to: url(HAMLET_BOB),
         to: vec![url(PUBLIC)],
         cc: vec![h("/followers"), url(ALICE)],
-        sensitive: true,
-        content: "<p>hi <a href=\"https://mastodon.example/@alice\">@alice</a> #garden</p>".into(),
-        content_map: BTreeMap::from([("en".to_owned(), "<p>hi</p>".to_owned())]),
         attachment: vec![out::MediaAttachment {
             kind: Default::default(),
             media_type: "image/jpeg".into(),
@@ -1266,8 +1291,10 @@ fn sample_note() -> out::Note {
                 ),
             },
         ],
+        in_reply_to: None,
         replies: None,
-    }
+    };
+    out::Note::of(post, post_id(&status), addressing).unwrap()
 }
 
 fn keys(value: &Value) -> Vec<&str> {
@@ -1442,16 +1469,8 @@ fn serialized_note_has_mastodon_field_names_and_reads_back() {
 
 #[test]
 fn serialized_create_embeds_the_note_without_context() {
-    let note = sample_note();
-    let create = out::Create {
-        id: h("/statuses/7001/activity"),
-        kind: Default::default(),
-        actor: url(HAMLET_BOB),
-        published: note.published,
-        to: note.to.clone(),
-        cc: note.cc.clone(),
-        object: note,
-    };
+    let create = out::Create::of(sample_note());
+    assert_eq!(create.id, h("/statuses/7001/activity"));
     let value = serde_json::to_value(WithContext::new(create)).unwrap();
     assert_eq!(
         keys(&value),
@@ -1483,7 +1502,7 @@ fn every_sent_activity_reads_back_as_what_it_is() {
     let like = out::Like::new(
         url("https://hamlet.example/likes/1"),
         url(HAMLET_BOB),
-        url(BOB_POST),
+        post_id(&sample_status(2, Some(BOB_POST))),
     );
     let block = out::Block::new(
         url("https://hamlet.example/blocks/1"),
@@ -1497,7 +1516,10 @@ fn every_sent_activity_reads_back_as_what_it_is() {
         published: Timestamp::from_millis(1_730_280_942_000),
         to: vec![url(PUBLIC)],
         cc: vec![url(ALICE), h("/followers")],
-        object: url("https://mastodon.example/users/alice/statuses/1"),
+        object: post_id(&sample_status(
+            3,
+            Some("https://mastodon.example/users/alice/statuses/1"),
+        )),
     };
     let roundtrip = |value: Value| {
         let value = serde_json::to_value(WithContext::new(value)).unwrap();
@@ -1576,7 +1598,7 @@ fn every_sent_activity_reads_back_as_what_it_is() {
         actor: url(HAMLET_BOB),
         to: vec![url(PUBLIC)],
         cc: vec![],
-        object: out::Deletable::Tombstone(out::Tombstone::new(h("/statuses/7001"))),
+        object: out::Deletable::Tombstone(out::Tombstone::new(post_id(&sample_status(7001, None)))),
     };
     let value = to_value(&delete);
     assert_eq!(

@@ -63,6 +63,7 @@ pub(crate) struct MemberRow {
     default_privacy: String,
     default_sensitive: bool,
     default_language: Option<String>,
+    default_local_only: Option<bool>,
 }
 
 macro_rules! account_columns {
@@ -78,7 +79,8 @@ macro_rules! select_members {
         concat!(
             "SELECT ",
             account_columns!(),
-            ", u.role, u.email, u.default_privacy, u.default_sensitive, u.default_language \
+            ", u.role, u.email, u.default_privacy, u.default_sensitive, u.default_language, \
+             u.default_local_only \
              FROM accounts a JOIN users u ON u.account_id = a.id "
         )
     };
@@ -186,6 +188,7 @@ impl MemberRow {
                     privacy,
                     sensitive: self.default_sensitive,
                     language,
+                    local_only: self.default_local_only,
                 },
             },
         })
@@ -239,7 +242,7 @@ impl Store {
                 "SELECT ",
                 account_columns!(),
                 ", u.role, u.email, u.default_privacy, u.default_sensitive, \
-                 u.default_language, u.password_hash \
+                 u.default_language, u.default_local_only, u.password_hash \
                  FROM accounts a JOIN users u ON u.account_id = a.id \
                  WHERE (lower(a.username) = lower($1) AND a.domain IS NULL) \
                     OR lower(u.email) = lower($1)"
@@ -397,6 +400,10 @@ impl Store {
             None => (false, None),
             Some(lang) => (true, lang.as_ref().map(|l| l.as_str().to_owned())),
         };
+        let (local_only_set, local_only) = match update.local_only {
+            None => (false, None),
+            Some(local_only) => (true, local_only),
+        };
         let done = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
             let done = sqlx::query(
@@ -427,7 +434,8 @@ impl Store {
                 "UPDATE users SET \
                  default_privacy = coalesce($2, default_privacy), \
                  default_sensitive = coalesce($3, default_sensitive), \
-                 default_language = CASE WHEN $4 THEN $5 ELSE default_language END \
+                 default_language = CASE WHEN $4 THEN $5 ELSE default_language END, \
+                 default_local_only = CASE WHEN $6 THEN $7 ELSE default_local_only END \
                  WHERE account_id = $1",
             )
             .bind(id.as_i64())
@@ -435,6 +443,8 @@ impl Store {
             .bind(update.sensitive)
             .bind(language_set)
             .bind(language.as_deref())
+            .bind(local_only_set)
+            .bind(local_only)
             .execute(&mut *tx)
             .await?;
             if done > 0

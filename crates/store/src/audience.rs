@@ -2,12 +2,14 @@
 //! posts filter with. `tests/audience.rs` holds the two against each other in every
 //! combination of visibility, relation and suspension; change them together.
 
-/// The SQL form of the audience rule for the viewer bound as `$1` (NULL: anonymous),
-/// about the post aliased `s`.
+/// The SQL form of the audience rule for the viewer bound as `$1` (NULL: anonymous,
+/// which is also how other servers read), about the post aliased `s`. Viewers are
+/// members signed in here; local-only posts are for them alone.
 macro_rules! visible_to_viewer {
     () => {
         "(s.account_id = $1 OR ( \
-            NOT EXISTS (SELECT 1 FROM accounts author \
+            (NOT s.local_only OR $1 IS NOT NULL) \
+            AND NOT EXISTS (SELECT 1 FROM accounts author \
                         WHERE author.id = s.account_id AND author.suspended_at IS NOT NULL) \
             AND NOT EXISTS (SELECT 1 FROM blocks b \
                             WHERE b.account_id = s.account_id AND b.target_account_id = $1) \

@@ -48,10 +48,11 @@ impl Store {
         let now = edit.edited_at;
         with_db!(self, db => {
             let mut tx = db.begin_write().await?;
-            let author: i64 = sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (author, local_only): (i64, bool) =
+                sqlx::query_as("SELECT account_id, local_only FROM statuses WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let has_history: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM status_edits WHERE status_id = $1)",
             )
@@ -144,7 +145,8 @@ impl Store {
                 unnotify!(tx, booster, author, NotificationKind::Update, Some(id));
                 notify!(tx, booster, author, NotificationKind::Update, Some(id), now);
             }
-            if let Some(outbound) = federate {
+            // An edit never changes locality, and a local-only post's edits go nowhere.
+            if !local_only && let Some(outbound) = federate {
                 enqueue_outbound!(tx, outbound, now);
             }
             tx.commit().await?;

@@ -271,9 +271,12 @@ impl Store {
             let created = match existing {
                 Some(existing) => Created::Existing(Id::from_i64(existing)),
                 None => {
+                    // A boost of a local-only post is local-only.
                     sqlx::query(
                         "INSERT INTO statuses (id, account_id, reblog_of_id, visibility, local, \
-                         created_at, uri) VALUES ($1, $2, $3, $4, $6 IS NULL, $5, $6)",
+                         created_at, uri, local_only) \
+                         SELECT $1, $2, $3, $4, $6 IS NULL, $5, $6, o.local_only \
+                         FROM statuses o WHERE o.id = $3",
                     )
                     .bind(id.as_i64())
                     .bind(account.as_i64())
@@ -283,13 +286,14 @@ impl Store {
                     .bind(uri)
                     .execute(&mut *tx)
                     .await?;
-                    let author: i64 =
-                        sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
-                            .bind(original.as_i64())
-                            .fetch_one(&mut *tx)
-                            .await?;
+                    let (author, local_only): (i64, bool) = sqlx::query_as(
+                        "SELECT account_id, local_only FROM statuses WHERE id = $1",
+                    )
+                    .bind(original.as_i64())
+                    .fetch_one(&mut *tx)
+                    .await?;
                     notify!(tx, author, account.as_i64(), NotificationKind::Reblog, Some(original.as_i64()), now);
-                    if let Some(outbound) = federate(id) {
+                    if !local_only && let Some(outbound) = federate(id) {
                         enqueue_outbound!(tx, &outbound, now);
                     }
                     Created::New(id)
@@ -331,26 +335,30 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
-            let done = sqlx::query("DELETE FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
-                .bind(account.as_i64())
-                .bind(original.as_i64())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if done > 0 {
+            // A local-only boost has no deliveries to undo.
+            let removed: Option<bool> = sqlx::query_scalar(
+                "DELETE FROM statuses WHERE account_id = $1 AND reblog_of_id = $2 \
+                 RETURNING local_only",
+            )
+            .bind(account.as_i64())
+            .bind(original.as_i64())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let done = removed.is_some();
+            if let Some(local_only) = removed {
                 let author: i64 = sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
                     .bind(original.as_i64())
                     .fetch_one(&mut *tx)
                     .await?;
                 unnotify!(tx, author, account.as_i64(), NotificationKind::Reblog, Some(original.as_i64()));
-                if let Some(outbound) = federate {
+                if !local_only && let Some(outbound) = federate {
                     enqueue_outbound!(tx, outbound, Timestamp::now());
                 }
             }
             tx.commit().await?;
             done
         });
-        Ok(done > 0)
+        Ok(done)
     }
 
     /// Accounts that favourited (`Mark::Favourite`) or boosted (`None`) a post, newest

@@ -14,6 +14,7 @@ mod audience;
 mod deliveries;
 #[macro_use]
 mod accounts;
+mod community;
 mod conversations;
 mod edits;
 mod error;
@@ -31,6 +32,7 @@ mod setup;
 mod statuses;
 
 pub use accounts::{MemberFilter, NewMember};
+pub use community::CommunitySettings;
 pub use conversations::Conversation;
 pub use db::{Engine, Store};
 pub use deliveries::{

@@ -39,6 +39,9 @@ pub struct NewStatus {
     /// The OAuth application the post was written with; `None` for none (remote posts,
     /// posts made by the server itself).
     pub application_id: Option<Id>,
+    /// For this community alone. A reply to a local-only post is stored local-only
+    /// whatever this says (the inheritance rule, enforced here too).
+    pub local_only: bool,
 }
 
 /// The application a post was written with, as Mastodon shows it on the post.
@@ -96,7 +99,7 @@ macro_rules! status_columns {
     () => {
         "s.id, s.account_id, s.uri, s.in_reply_to_id, s.in_reply_to_account_id, \
          s.reblog_of_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility, \
-         s.language, s.local, s.created_at, s.edited_at, s.url"
+         s.language, s.local, s.created_at, s.edited_at, s.url, s.local_only"
     };
 }
 
@@ -133,6 +136,7 @@ struct StatusRow {
     created_at: i64,
     edited_at: Option<i64>,
     url: Option<String>,
+    local_only: bool,
 }
 
 impl StatusRow {
@@ -158,6 +162,7 @@ impl StatusRow {
             spoiler_text: self.spoiler_text,
             sensitive: self.sensitive,
             local: self.local,
+            local_only: self.local_only,
             created_at: Timestamp::from_millis(self.created_at),
             edited_at: self.edited_at.map(Timestamp::from_millis),
         })
@@ -224,7 +229,9 @@ impl Store {
     /// Like [`insert_status`](Self::insert_status), also enqueueing what `federate`
     /// builds from the new post's id (its `Create` to other servers) in the same
     /// transaction: the post and its deliveries exist together or not at all. Not called
-    /// for a post that already existed under the idempotency key.
+    /// for a post that already existed under the idempotency key, nor for a local-only
+    /// post (asked for, or inherited from the post it replies to): those have no
+    /// deliveries.
     pub async fn insert_status_with(
         &self,
         new: NewStatus,
@@ -246,6 +253,17 @@ impl Store {
                     return Ok(Created::Existing(Id::from_i64(existing)));
                 }
             }
+            let inherits_local_only: bool = match new.in_reply_to_id {
+                Some(parent) => sqlx::query_scalar(
+                    "SELECT local_only FROM statuses WHERE id = $1",
+                )
+                .bind(parent.as_i64())
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or(false),
+                None => false,
+            };
+            let local_only = new.local_only || inherits_local_only;
             // A direct message joins its parent's conversation, or starts one named
             // after itself.
             let conversation = if new.visibility == Visibility::Direct {
@@ -265,8 +283,9 @@ impl Store {
             sqlx::query(
                 "INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, \
                  text, content, spoiler_text, sensitive, visibility, language, local, created_at, \
-                 conversation_id, uri, url, application_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, $12, $14, $15, $16)",
+                 conversation_id, uri, url, application_id, local_only) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, $12, $14, $15, $16, \
+                         $17)",
             )
             .bind(id.as_i64())
             .bind(new.account_id.as_i64())
@@ -284,6 +303,7 @@ impl Store {
             .bind(new.remote.as_ref().map(|r| r.uri.as_str()))
             .bind(new.remote.as_ref().and_then(|r| r.url.as_deref()))
             .bind(new.application_id.map(Id::as_i64))
+            .bind(local_only)
             .execute(&mut *tx)
             .await?;
             if let Some(conversation) = conversation {
@@ -353,7 +373,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            if let Some(outbound) = federate(id) {
+            if !local_only && let Some(outbound) = federate(id) {
                 enqueue_outbound!(tx, &outbound, new.created_at);
             }
             tx.commit().await?;
@@ -426,12 +446,14 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
-            let done = sqlx::query("DELETE FROM statuses WHERE id = $1")
-                .bind(id.as_i64())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if done > 0
+            // A local-only post was never sent anywhere: its deletion is not either.
+            let removed: Option<bool> =
+                sqlx::query_scalar("DELETE FROM statuses WHERE id = $1 RETURNING local_only")
+                    .bind(id.as_i64())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let done = u64::from(removed.is_some());
+            if removed == Some(false)
                 && let Some(outbound) = &federate
             {
                 enqueue_outbound!(tx, outbound, now);

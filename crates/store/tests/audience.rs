@@ -57,6 +57,7 @@ fn post(
         created_at: Timestamp::now(),
         remote: None,
         application_id: None,
+        local_only: false,
     }
 }
 
@@ -93,15 +94,18 @@ async fn sql_and_core_rules_agree_in_every_case() {
         }
         let mut posts = Vec::new();
         for visibility in VISIBILITIES {
-            let mentions = if relation.mentioned {
-                vec![v]
-            } else {
-                Vec::new()
-            };
-            posts.push((
-                create(&store, post(a, visibility, mentions, None)).await,
-                visibility,
-            ));
+            for local_only in [false, true] {
+                let mentions = if relation.mentioned {
+                    vec![v]
+                } else {
+                    Vec::new()
+                };
+                let new = NewStatus {
+                    local_only,
+                    ..post(a, visibility, mentions, None)
+                };
+                posts.push((create(&store, new).await, visibility, local_only));
+            }
         }
         if suspended {
             store
@@ -109,7 +113,7 @@ async fn sql_and_core_rules_agree_in_every_case() {
                 .await
                 .unwrap();
         }
-        let ids: Vec<Id> = posts.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<Id> = posts.iter().map(|(id, _, _)| *id).collect();
         let viewers = [
             (None, Viewer::Anonymous),
             (Some(v), Viewer::Account { id: v, relation }),
@@ -123,25 +127,27 @@ async fn sql_and_core_rules_agree_in_every_case() {
         ];
         for (viewer_id, core_viewer) in viewers {
             let visible = store.visible_among(viewer_id, &ids).await.unwrap();
-            for (id, visibility) in &posts {
+            for (id, visibility, local_only) in &posts {
                 let expected = audience::may_view(
                     &audience::Post {
                         author: a,
                         visibility: *visibility,
                         author_suspended: suspended,
+                        local_only: *local_only,
                     },
                     &core_viewer,
                 );
                 assert_eq!(
                     visible.contains(id),
                     expected,
-                    "{visibility:?} post, {core_viewer:?}, author suspended: {suspended}"
+                    "{visibility:?} post (local-only: {local_only}), {core_viewer:?}, \
+                     author suspended: {suspended}"
                 );
                 checked += 1;
             }
         }
     }
-    assert_eq!(checked, 16 * 3 * 4);
+    assert_eq!(checked, 16 * 3 * 4 * 2);
 }
 
 #[tokio::test]

@@ -44,6 +44,7 @@ fn post_at(author: Id, created_at: Timestamp) -> NewStatus {
         created_at,
         remote: None,
         application_id: None,
+        local_only: false,
     }
 }
 

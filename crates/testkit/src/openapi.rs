@@ -1,6 +1,7 @@
 //! Checks JSON against an entity of the shared Mastodon OpenAPI description, strictly:
 //! every required field present, every type right (`null` only where the spec allows
-//! it), enums respected, and no field the spec does not know.
+//! it), enums respected, and no field the spec does not know, except Hamlet's documented
+//! extensions ([`HAMLET_EXTENSIONS`]), which are type-checked like the rest.
 
 use std::sync::OnceLock;
 
@@ -18,6 +19,55 @@ fn spec() -> &'static Value {
             .unwrap_or_else(|e| panic!("read the Mastodon OpenAPI spec at {SPEC_PATH}: {e}"));
         serde_json::from_str(&text).expect("the OpenAPI spec is JSON")
     })
+}
+
+/// Where an extension field may appear: on a component wherever it is embedded, or on
+/// the object at a path ending so (inline objects have no component of their own).
+enum Owner {
+    Component(&'static str),
+    PathSuffix(&'static str),
+}
+
+/// Fields Hamlet adds to Mastodon's entities (README, "Mastodon API extensions"), with
+/// their JSON type.
+const HAMLET_EXTENSIONS: &[(Owner, &str, &str)] = &[
+    (Owner::Component("Status"), "local_only", "boolean"),
+    (Owner::Component("Status"), "unreached_mentions", "array"),
+    (Owner::PathSuffix(".source"), "local_only", "boolean"),
+    (
+        Owner::PathSuffix(".source"),
+        "community_local_only",
+        "boolean",
+    ),
+    (
+        Owner::PathSuffix(".configuration.statuses"),
+        "local_only",
+        "boolean",
+    ),
+    (
+        Owner::PathSuffix(".configuration.statuses"),
+        "default_local_only",
+        "boolean",
+    ),
+    (
+        Owner::Component("Preferences"),
+        "posting:default:local_only",
+        "boolean",
+    ),
+];
+
+/// The type of the extension `name` on the object `schema` at `path`, if it is one.
+fn extension(schema: &Value, path: &str, name: &str) -> Option<&'static str> {
+    HAMLET_EXTENSIONS
+        .iter()
+        .find(|(owner, field, _)| {
+            *field == name
+                && match owner {
+                    Owner::Component(c) => std::ptr::eq(schema, component(c)),
+                    Owner::PathSuffix(suffix) => path.ends_with(suffix),
+                }
+        })
+        .map(|(_, _, ty)| *ty)
 }
 
 fn component(name: &str) -> &'static Value {
@@ -138,7 +188,13 @@ fn check(value: &Value, schema: &Value, path: &str, found: &mut Vec<String>) {
                         check(field, field_schema, &format!("{path}.{name}"), found)
                     }
                     None if open => {}
-                    None => found.push(format!("{path}.{name}: not in the spec")),
+                    None => match extension(schema, path, name) {
+                        Some(ty) if type_matches(field, ty) => {}
+                        Some(ty) => {
+                            found.push(format!("{path}.{name}: Hamlet's extension is a {ty}"))
+                        }
+                        None => found.push(format!("{path}.{name}: not in the spec")),
+                    },
                 }
             }
         }

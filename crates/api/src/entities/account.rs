@@ -61,6 +61,11 @@ pub struct Source {
     pub discoverable: Option<bool>,
     pub hide_collections: Option<bool>,
     pub attribution_domains: Vec<String>,
+    /// Hamlet: whether new posts are local-only by default (the member's own default, or
+    /// the community's when they have none).
+    pub local_only: bool,
+    /// Hamlet: the community's default, which applies when the member has none.
+    pub community_local_only: bool,
 }
 
 /// Mastodon's `Role`.
@@ -202,6 +207,7 @@ impl CredentialAccount {
         member: &Member,
         stats: &AccountStats,
         follow_requests: u64,
+        community_local_only: bool,
         settings: &Settings,
     ) -> CredentialAccount {
         let account = &member.account;
@@ -227,6 +233,8 @@ impl CredentialAccount {
                 discoverable: Some(account.discoverable),
                 hide_collections: Some(false),
                 attribution_domains: Vec::new(),
+                local_only: defaults.local_only.unwrap_or(community_local_only),
+                community_local_only,
             },
             role: Role::new(member.user.role),
         }

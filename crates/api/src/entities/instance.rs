@@ -12,6 +12,8 @@ pub struct InstanceFacts<'a> {
     pub settings: &'a Settings,
     pub user_count: u64,
     pub contact_account: Option<Account>,
+    /// Whether new posts are local-only unless a member chooses otherwise.
+    pub default_local_only: bool,
 }
 
 #[derive(Serialize, Debug)]
@@ -19,6 +21,10 @@ pub struct StatusLimits {
     pub max_characters: u32,
     pub max_media_attachments: u32,
     pub characters_reserved_per_url: u32,
+    /// Hamlet: posts can be local-only (`local_only` on the post).
+    pub local_only: bool,
+    /// Hamlet: the community's default for new posts.
+    pub default_local_only: bool,
 }
 
 #[derive(Serialize, Debug)]
@@ -41,11 +47,13 @@ pub struct PollLimits {
     pub max_expiration: u64,
 }
 
-fn status_limits(settings: &Settings) -> StatusLimits {
+fn status_limits(facts: &InstanceFacts<'_>) -> StatusLimits {
     StatusLimits {
-        max_characters: settings.instance.max_characters,
+        max_characters: facts.settings.instance.max_characters,
         max_media_attachments: limits::MAX_MEDIA_ATTACHMENTS,
         characters_reserved_per_url: limits::CHARACTERS_RESERVED_PER_URL,
+        local_only: true,
+        default_local_only: facts.default_local_only,
     }
 }
 
@@ -224,7 +232,7 @@ impl InstanceV2 {
                     profile_field_name_limit: MAX_FIELD_NAME_CHARS,
                     profile_field_value_limit: MAX_FIELD_VALUE_CHARS,
                 },
-                statuses: status_limits(settings),
+                statuses: status_limits(&facts),
                 media_attachments: media_limits(true),
                 polls: poll_limits(),
                 translation: Translation { enabled: false },
@@ -334,7 +342,7 @@ impl InstanceV1 {
                 accounts: AccountLimitsV1 {
                     max_featured_tags: limits::MAX_FEATURED_TAGS,
                 },
-                statuses: status_limits(settings),
+                statuses: status_limits(&facts),
                 media_attachments: media_limits(false),
                 polls: poll_limits(),
             },

@@ -36,6 +36,8 @@ pub struct Status {
     pub account: Account,
     pub content: String,
     pub visibility: &'static str,
+    /// Hamlet (as Hometown and GoToSocial): whether the post is for this community alone.
+    pub local_only: bool,
     pub sensitive: bool,
     pub spoiler_text: String,
     pub media_attachments: Vec<serde_json::Value>,
@@ -52,6 +54,10 @@ pub struct Status {
     pub poll: Option<serde_json::Value>,
     pub card: Option<serde_json::Value>,
     pub language: Option<String>,
+    /// Hamlet, only in the answer to writing a local-only post: the accounts it mentions
+    /// on other servers, who will not receive it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreached_mentions: Option<Vec<String>>,
     /// Only in the answer to a delete, for redrafting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -70,6 +76,23 @@ pub struct Status {
     /// when none matched; absent for anonymous readers (as on Mastodon).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filtered: Option<Vec<crate::entities::FilterResult>>,
+}
+
+impl Status {
+    /// Marks, on a local-only post, the mentioned accounts of other servers as not
+    /// reached: the post is never sent to them.
+    pub fn with_unreached_mentions(mut self) -> Status {
+        if self.local_only {
+            self.unreached_mentions = Some(
+                self.mentions
+                    .iter()
+                    .filter(|m| m.acct.contains('@'))
+                    .map(|m| m.acct.clone())
+                    .collect(),
+            );
+        }
+        self
+    }
 }
 
 /// Mastodon's `StatusEdit`: one version of a post.

@@ -28,10 +28,12 @@ async fn credential_account(
 ) -> ApiResult<Json<CredentialAccount>> {
     let stats = stats_of(state, member.account.id).await?;
     let requests = state.store.count_follow_requests(member.account.id).await?;
+    let community = state.store.community_settings().await?;
     Ok(Json(CredentialAccount::new(
         member,
         &stats,
         requests,
+        community.default_local_only,
         &state.settings,
     )))
 }
@@ -53,6 +55,9 @@ pub struct SourceParams {
     sensitive: Option<bool>,
     #[serde(default, deserialize_with = "flex::opt_string")]
     language: Option<String>,
+    /// Hamlet: the member's default locality; empty follows the community's default.
+    #[serde(default, deserialize_with = "flex::opt_clearable_bool")]
+    local_only: Option<Option<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +95,7 @@ impl UpdateCredentialsParams {
             privacy: None,
             sensitive: None,
             language: None,
+            local_only: None,
         });
         Ok(ProfileUpdate {
             display_name: self
@@ -136,6 +142,7 @@ impl UpdateCredentialsParams {
                     }
                 })
                 .transpose()?,
+            local_only: source.local_only,
         })
     }
 }
@@ -152,16 +159,25 @@ pub async fn update_credentials(
         .map_err(|e| ApiError::Validation(e.to_string()))?;
     if !update.is_empty() {
         // Followers' servers refresh the profile they show: the Update, built from the
-        // profile as it will be, is committed with the change.
+        // profile as it will be, is committed with the change. Posting defaults are
+        // nobody else's business.
         let now = Timestamp::now();
-        let federate = state
-            .federation
-            .profile_update_outbound(&update.applied_to(&member.account, now))?;
+        let federate = if update.changes_profile() {
+            Some(
+                state
+                    .federation
+                    .profile_update_outbound(&update.applied_to(&member.account, now))?,
+            )
+        } else {
+            None
+        };
         state
             .store
-            .update_profile(member.account.id, &update, now, Some(&federate))
+            .update_profile(member.account.id, &update, now, federate.as_ref())
             .await?;
-        state.federation.delivery.wake();
+        if federate.is_some() {
+            state.federation.delivery.wake();
+        }
     }
     let member = state
         .store
@@ -224,13 +240,20 @@ pub async fn lookup(
 }
 
 /// `GET /api/v1/preferences`: the member's posting defaults, as apps read them.
-pub async fn preferences(auth: Auth) -> ApiResult<Json<serde_json::Value>> {
+pub async fn preferences(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<serde_json::Value>> {
     let member = auth.member_with_scope(&["read:accounts"])?;
+    let community = state.store.community_settings().await?;
     let defaults = &member.user.defaults;
     Ok(Json(serde_json::json!({
         "posting:default:visibility": defaults.privacy.as_str(),
         "posting:default:sensitive": defaults.sensitive,
         "posting:default:language": defaults.language.as_ref().map(|l| l.as_str()),
+        "posting:default:local_only": defaults
+            .local_only
+            .unwrap_or(community.default_local_only),
         "reading:expand:media": "default",
         "reading:expand:spoilers": false,
     })))

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::entities::{Account, InstanceFacts, InstanceV1, InstanceV2};
 use crate::error::ApiResult;
 
-async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>)> {
+async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>, bool)> {
     let members = state.store.count_active_members().await?;
     let admins = state
         .store
@@ -29,26 +29,29 @@ async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>)> {
         }
         None => None,
     };
-    Ok((members, contact))
+    let community = state.store.community_settings().await?;
+    Ok((members, contact, community.default_local_only))
 }
 
 /// `GET /api/v2/instance`.
 pub async fn v2(State(state): State<AppState>) -> ApiResult<Json<InstanceV2>> {
-    let (user_count, contact_account) = facts(&state).await?;
+    let (user_count, contact_account, default_local_only) = facts(&state).await?;
     Ok(Json(InstanceV2::new(InstanceFacts {
         settings: &state.settings,
         user_count,
         contact_account,
+        default_local_only,
     })))
 }
 
 /// `GET /api/v1/instance`.
 pub async fn v1(State(state): State<AppState>) -> ApiResult<Json<InstanceV1>> {
-    let (user_count, contact_account) = facts(&state).await?;
+    let (user_count, contact_account, default_local_only) = facts(&state).await?;
     Ok(Json(InstanceV1::new(InstanceFacts {
         settings: &state.settings,
         user_count,
         contact_account,
+        default_local_only,
     })))
 }
 

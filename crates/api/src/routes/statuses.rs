@@ -3,6 +3,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use hamlet_core::account::Language;
 use hamlet_core::filter::FilterContext;
+use hamlet_core::visibility::Visibility;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -35,6 +36,49 @@ pub struct CreateParams {
     poll: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "flex::opt_string")]
     scheduled_at: Option<String>,
+    /// Hometown and GoToSocial clients ask for a local-only post with `local_only=true`,
+    /// older GoToSocial clients with `federated=false`, Akkoma and Pleroma clients with
+    /// `visibility=local`.
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    local_only: Option<bool>,
+    #[serde(default, deserialize_with = "flex::opt_bool")]
+    federated: Option<bool>,
+}
+
+/// The one answer to "local-only?" that `local_only`, `federated` and `visibility=local`
+/// give (`None` when none of them says), or 422 when they disagree; and the visibility
+/// with `local` read as `public`.
+fn requested_locality(params: &CreateParams) -> ApiResult<(Option<Visibility>, Option<bool>)> {
+    let visibility = params.visibility.as_deref().filter(|v| !v.is_empty());
+    let (visibility, by_visibility) = match visibility {
+        Some("local") => (Some(Visibility::Public), Some(true)),
+        Some(other) => (
+            Some(
+                other
+                    .parse()
+                    .map_err(|e| ApiError::Validation(format!("visibility {e}, local")))?,
+            ),
+            None,
+        ),
+        None => (None, None),
+    };
+    let mut answers = [
+        params.local_only,
+        params.federated.map(|f| !f),
+        by_visibility,
+    ]
+    .into_iter()
+    .flatten();
+    let first = answers.next();
+    if let Some(first) = first
+        && answers.any(|other| other != first)
+    {
+        return Err(ApiError::Validation(
+            "local_only, federated and visibility disagree about whether the post is local-only"
+                .into(),
+        ));
+    }
+    Ok((visibility, first))
 }
 
 /// At most this long an `Idempotency-Key`.
@@ -81,15 +125,7 @@ pub async fn create(
             "scheduled posts are not supported".into(),
         ));
     }
-    let visibility = params
-        .visibility
-        .as_deref()
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse()
-                .map_err(|e| ApiError::Validation(format!("visibility {e}")))
-        })
-        .transpose()?;
+    let (visibility, local_only) = requested_locality(&params)?;
     let language = parse_language(params.language.as_deref())?;
     let idempotency_key = match headers.get("idempotency-key") {
         None => None,
@@ -117,11 +153,14 @@ pub async fn create(
             in_reply_to_id: params.in_reply_to_id,
             idempotency_key,
             application_id: Some(auth.token.application_id),
+            local_only,
         },
     )
     .await?;
     Ok(Json(
-        statuses::render_one(&state, Some(member), status).await?,
+        statuses::render_one(&state, Some(member), status)
+            .await?
+            .with_unreached_mentions(),
     ))
 }
 
@@ -243,7 +282,9 @@ pub async fn edit(
     )
     .await?;
     Ok(Json(
-        statuses::render_one(&state, Some(member), status).await?,
+        statuses::render_one(&state, Some(member), status)
+            .await?
+            .with_unreached_mentions(),
     ))
 }
 

@@ -37,11 +37,7 @@ pub async fn visible(
     Ok(statuses
         .into_iter()
         .filter(|s| {
-            let post = audience::Post {
-                author: s.account_id,
-                visibility: s.visibility,
-                author_suspended: suspended.contains(&s.account_id),
-            };
+            let post = audience::Post::of(s, suspended.contains(&s.account_id));
             let who = match viewer {
                 None => Viewer::Anonymous,
                 Some(member) => Viewer::Account {
@@ -341,6 +337,8 @@ impl RenderContext<'_> {
             ),
             content: status.content.clone(),
             visibility: status.visibility.as_str(),
+            local_only: status.local_only,
+            unreached_mentions: None,
             sensitive: status.sensitive,
             spoiler_text: status.spoiler_text.clone(),
             media_attachments: Vec::new(),
@@ -391,12 +389,15 @@ pub struct NewPost {
     pub idempotency_key: Option<String>,
     /// The OAuth application of the token the post was written with.
     pub application_id: Option<Id>,
+    /// Whether the member asked for a local-only post (`None`: their default decides).
+    pub local_only: Option<bool>,
 }
 
 /// Writes a post: checks it, resolves its mentions and the post it replies to, renders
 /// it and stores it with its mentions and hashtags.
-pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResult<Status> {
+pub async fn create(state: &AppState, author: &Member, mut post: NewPost) -> ApiResult<Status> {
     let settings = &state.settings;
+    let marked = strip_local_only_markers(&mut post.text, &mut post.spoiler_text);
     status::validate_post(
         &post.text,
         &post.spoiler_text,
@@ -407,6 +408,14 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
         Some(id) => Some(load_visible(state, Some(author), id).await?),
         None => None,
     };
+    let community = state.store.community_settings().await?;
+    let local_only = audience::new_post_is_local_only(
+        parent.as_ref().is_some_and(|p| p.local_only),
+        marked,
+        post.local_only,
+        author.user.defaults.local_only,
+        community.default_local_only,
+    );
     let composed = compose(state, &post.text).await?;
     // What the post's `Create` needs, loaded before the transaction that stores it.
     let mentioned = state.store.accounts_by_ids(&composed.mentions).await?;
@@ -433,6 +442,7 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
             .clone()
             .or_else(|| author.user.defaults.language.clone()),
         local: true,
+        local_only,
         created_at: Timestamp::now(),
         edited_at: None,
     };
@@ -447,15 +457,9 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
             (Some(parent), Some(author)) => Some((parent, author)),
             _ => None,
         };
-        let post = PostToSend {
-            status: &status,
-            author: &author.account,
-            mentions: &mentioned,
-            tags: &tags,
-            in_reply_to,
-        };
+        let post = PostToSend::new(&status, &author.account, &mentioned, &tags, in_reply_to)?;
         match federation.create_outbound(&post) {
-            Ok(outbound) => Some(outbound),
+            Ok(outbound) => outbound,
             Err(error) => {
                 tracing::error!(%error, "could not build the Create of a post");
                 None
@@ -480,6 +484,7 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
                 created_at: draft.created_at,
                 remote: None,
                 application_id: post.application_id,
+                local_only,
                 text: post.text,
             },
             federate,
@@ -497,6 +502,16 @@ pub async fn create(state: &AppState, author: &Member, post: NewPost) -> ApiResu
         .status_by_id(id)
         .await?
         .ok_or(ApiError::NotFound)
+}
+
+/// Removes the local-only marker from a post's text and content warning; whether either
+/// carried it.
+fn strip_local_only_markers(text: &mut String, spoiler_text: &mut String) -> bool {
+    let (stripped_text, in_text) = status::strip_local_only_marker(text);
+    let (stripped_spoiler, in_spoiler) = status::strip_local_only_marker(spoiler_text);
+    *text = stripped_text;
+    *spoiler_text = stripped_spoiler;
+    in_text || in_spoiler
 }
 
 /// A post's text made ready to store: its HTML, the accounts it mentions, its hashtags.
@@ -565,8 +580,15 @@ pub struct Edit {
     pub language: Option<Language>,
 }
 
-/// Edits the author's own post. Visibility and the thread it belongs to never change.
-pub async fn edit(state: &AppState, author: &Member, id: &str, edit: Edit) -> ApiResult<Status> {
+/// Edits the author's own post. Visibility, locality and the thread it belongs to never
+/// change (a local-only marker in the new text is removed and changes nothing).
+pub async fn edit(
+    state: &AppState,
+    author: &Member,
+    id: &str,
+    mut edit: Edit,
+) -> ApiResult<Status> {
+    strip_local_only_markers(&mut edit.text, &mut edit.spoiler_text);
     let status = load_visible(state, Some(author), id).await?;
     if status.account_id != author.account.id || status.reblog_of_id.is_some() {
         return Err(ApiError::NotFound);
@@ -603,13 +625,16 @@ pub async fn edit(state: &AppState, author: &Member, id: &str, edit: Edit) -> Ap
         (Some(parent), Some(author)) => Some((parent, author)),
         _ => None,
     };
-    let update = state.federation.update_outbound(&PostToSend {
-        status: &edited_draft,
-        author: &author.account,
-        mentions: &mentioned,
-        tags: &composed.tags,
+    let update = match PostToSend::new(
+        &edited_draft,
+        &author.account,
+        &mentioned,
+        &composed.tags,
         in_reply_to,
-    })?;
+    ) {
+        Some(post) => state.federation.update_outbound(&post)?,
+        None => None,
+    };
     state
         .store
         .edit_status(
@@ -624,7 +649,7 @@ pub async fn edit(state: &AppState, author: &Member, id: &str, edit: Edit) -> Ap
                 edited_at: now,
                 text: edit.text,
             },
-            Some(&update),
+            update.as_ref(),
         )
         .await?;
     state.federation.delivery.wake();

@@ -1,16 +1,23 @@
 //! What Hamlet sends and serves: plain `Serialize` shapes with Mastodon's field names.
 //!
 //! Wrap a top-level document in [`WithContext`] to add the standard `@context`; embedded
-//! objects (the `Note` in a `Create`, the `Follow` in an `Accept`) go without. These are
-//! only shapes: building them from Hamlet's posts and accounts (and refusing local-only
-//! posts there) is done where they are wired, not here.
+//! objects (the `Note` in a `Create`, the `Follow` in an `Accept`) go without.
+//!
+//! Local-only posts cannot be written in these shapes. Everything that names a post (a
+//! `Note`, a `Tombstone`, the object of an `Announce` or `Like`, `inReplyTo`, the items
+//! of a replies collection) holds a [`PostId`], and the only way to make one, or a
+//! [`Note`], is from a [`Federable`] post, which `hamlet_core::audience` refuses to make
+//! from a local-only post or a reply to one.
 //!
 //! Every `kind` field is a zero-sized marker that serializes as the type name, so a value
 //! of these types cannot carry the wrong `type`: write `kind: Default::default()`.
 
 use std::collections::BTreeMap;
 
-use hamlet_core::Timestamp;
+use hamlet_core::audience::Federable;
+
+use crate::instance::LocalInstance;
+use hamlet_core::{Id, Timestamp};
 use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 use url::Url;
@@ -270,41 +277,155 @@ pub enum Tag {
     },
 }
 
-/// A post, field for field as Mastodon sends one.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Note {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: kind::Note,
-    /// The content warning; `null` when there is none, as Mastodon sends it.
-    pub summary: Option<String>,
-    /// `null` when not a reply.
-    pub in_reply_to: Option<Url>,
-    #[serde(serialize_with = "ser_datetime")]
-    pub published: Timestamp,
-    /// Set once edited.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_opt_datetime"
-    )]
-    pub updated: Option<Timestamp>,
+/// The ActivityPub id of a post that may leave this server. Made only by
+/// [`PostId::of`] from a [`Federable`] post, so no document or activity can name a
+/// local-only post.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostId {
+    url: Url,
+    status: Id,
+}
+
+impl PostId {
+    /// A remote post's own id, or the id of a local post by `author_username`.
+    pub fn of(post: Federable<'_>, local: &LocalInstance, author_username: &str) -> Option<PostId> {
+        let status = post.status();
+        let url = match &status.uri {
+            Some(uri) => Url::parse(uri).ok()?,
+            None => local.status_url(author_username, &status.id.to_string()),
+        };
+        Some(PostId {
+            url,
+            status: status.id,
+        })
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+impl Serialize for PostId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.url.serialize(serializer)
+    }
+}
+
+/// How a [`Note`] is addressed and linked: everything about it that does not come from
+/// the post itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NoteAddressing {
     /// The post's page.
     pub url: Url,
     pub attributed_to: Url,
     pub to: Vec<Url>,
     pub cc: Vec<Url>,
-    pub sensitive: bool,
+    pub tag: Vec<Tag>,
+    pub attachment: Vec<MediaAttachment>,
+    /// The post it replies to, when it is a reply.
+    pub in_reply_to: Option<PostId>,
+    /// The replies collection, when served.
+    pub replies: Option<Url>,
+}
+
+/// A post, field for field as Mastodon sends one. Made only by [`Note::of`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    id: PostId,
+    #[serde(rename = "type")]
+    kind: kind::Note,
+    /// The content warning; `null` when there is none, as Mastodon sends it.
+    summary: Option<String>,
+    /// `null` when not a reply.
+    in_reply_to: Option<PostId>,
+    #[serde(serialize_with = "ser_datetime")]
+    published: Timestamp,
+    /// Set once edited.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_datetime"
+    )]
+    updated: Option<Timestamp>,
+    /// The post's page.
+    url: Url,
+    attributed_to: Url,
+    to: Vec<Url>,
+    cc: Vec<Url>,
+    sensitive: bool,
     /// HTML.
-    pub content: String,
+    content: String,
     /// `{language: content}` when the language is known.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub content_map: BTreeMap<String, String>,
-    pub attachment: Vec<MediaAttachment>,
-    pub tag: Vec<Tag>,
+    content_map: BTreeMap<String, String>,
+    attachment: Vec<MediaAttachment>,
+    tag: Vec<Tag>,
     /// The replies collection, when served.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replies: Option<Url>,
+    replies: Option<Url>,
+}
+
+impl Note {
+    /// The Note of `post`, whose id is `id`; its text, content warning, dates and
+    /// language come from the post. `None` when `id` is another post's.
+    pub fn of(post: Federable<'_>, id: PostId, addressing: NoteAddressing) -> Option<Note> {
+        let status = post.status();
+        if id.status != status.id {
+            return None;
+        }
+        let content_map = status
+            .language
+            .as_ref()
+            .map(|language| [(language.as_str().to_owned(), status.content.clone())].into())
+            .unwrap_or_default();
+        Some(Note {
+            id,
+            kind: kind::Note,
+            summary: (!status.spoiler_text.is_empty()).then(|| status.spoiler_text.clone()),
+            in_reply_to: addressing.in_reply_to,
+            published: status.created_at,
+            updated: status.edited_at,
+            url: addressing.url,
+            attributed_to: addressing.attributed_to,
+            to: addressing.to,
+            cc: addressing.cc,
+            sensitive: status.sensitive,
+            content: status.content.clone(),
+            content_map,
+            attachment: addressing.attachment,
+            tag: addressing.tag,
+            replies: addressing.replies,
+        })
+    }
+
+    pub fn id(&self) -> &PostId {
+        &self.id
+    }
+
+    /// The post's page.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    pub fn attributed_to(&self) -> &Url {
+        &self.attributed_to
+    }
+
+    pub fn to(&self) -> &[Url] {
+        &self.to
+    }
+
+    pub fn cc(&self) -> &[Url] {
+        &self.cc
+    }
+
+    pub fn published(&self) -> Timestamp {
+        self.published
+    }
+
+    pub fn updated(&self) -> Option<Timestamp> {
+        self.updated
+    }
 }
 
 /// A media attachment. Mastodon sends type `Document` for images, video and audio alike;
@@ -332,13 +453,13 @@ pub struct MediaAttachment {
 /// A deleted post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Tombstone {
-    pub id: Url,
+    pub id: PostId,
     #[serde(rename = "type")]
     pub kind: kind::Tombstone,
 }
 
 impl Tombstone {
-    pub fn new(id: Url) -> Tombstone {
+    pub fn new(id: PostId) -> Tombstone {
         Tombstone {
             id,
             kind: kind::Tombstone,
@@ -357,6 +478,23 @@ pub struct Create {
     pub to: Vec<Url>,
     pub cc: Vec<Url>,
     pub object: Note,
+}
+
+impl Create {
+    /// The `Create` of `note`, addressed as it is, with the id `{note id}/activity`.
+    pub fn of(note: Note) -> Create {
+        let mut id = note.id.url.clone();
+        id.set_path(&format!("{}/activity", id.path().trim_end_matches('/')));
+        Create {
+            id,
+            kind: kind::Create,
+            actor: note.attributed_to.clone(),
+            published: note.published,
+            to: note.to.clone(),
+            cc: note.cc.clone(),
+            object: note,
+        }
+    }
 }
 
 /// A profile change (object: `Person`) or an edit (object: `Note`).
@@ -415,7 +553,28 @@ pub struct Announce {
     pub published: Timestamp,
     pub to: Vec<Url>,
     pub cc: Vec<Url>,
-    pub object: Url,
+    pub object: PostId,
+}
+
+/// A favourite: `object` is the post's id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Like {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: kind::Like,
+    pub actor: Url,
+    pub object: PostId,
+}
+
+impl Like {
+    pub fn new(id: Url, actor: Url, object: PostId) -> Like {
+        Like {
+            id,
+            kind: kind::Like,
+            actor,
+            object,
+        }
+    }
 }
 
 macro_rules! simple_activity {
@@ -439,8 +598,6 @@ macro_rules! simple_activity {
 }
 
 simple_activity!(
-    /// A favourite: `object` is the post's id.
-    Like,
     /// `object` is the followed actor's id.
     Follow,
     /// `object` is the blocked actor's id.
@@ -552,14 +709,70 @@ mod tests {
             serde_json::to_value(kind::OrderedCollectionPage).unwrap(),
             "OrderedCollectionPage"
         );
-        let like = Like::new(
-            Url::parse("https://h.example/likes/1").unwrap(),
+        let follow = Follow::new(
+            Url::parse("https://h.example/follows/1").unwrap(),
             Url::parse("https://h.example/users/a").unwrap(),
-            Url::parse("https://r.example/notes/1").unwrap(),
+            Url::parse("https://r.example/users/b").unwrap(),
         );
-        let value = serde_json::to_value(WithContext::new(like)).unwrap();
-        assert_eq!(value["type"], "Like");
+        let value = serde_json::to_value(WithContext::new(follow)).unwrap();
+        assert_eq!(value["type"], "Follow");
         assert_eq!(value["@context"], context());
-        assert_eq!(value["object"], "https://r.example/notes/1");
+        assert_eq!(value["object"], "https://r.example/users/b");
+    }
+
+    fn status(id: i64, local_only: bool) -> hamlet_core::status::Status {
+        hamlet_core::status::Status {
+            id: Id::from_i64(id),
+            account_id: Id::from_i64(1),
+            uri: None,
+            url: None,
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            reblog_of_id: None,
+            text: "hello".into(),
+            content: "<p>hello</p>".into(),
+            spoiler_text: String::new(),
+            sensitive: false,
+            visibility: hamlet_core::visibility::Visibility::Public,
+            language: None,
+            local: true,
+            local_only,
+            created_at: Timestamp::from_millis(1_575_776_913_901),
+            edited_at: None,
+        }
+    }
+
+    fn addressing() -> NoteAddressing {
+        let actor = Url::parse("https://h.example/users/a").unwrap();
+        NoteAddressing {
+            url: Url::parse("https://h.example/@a/7").unwrap(),
+            attributed_to: actor.clone(),
+            to: vec![actor],
+            cc: Vec::new(),
+            tag: Vec::new(),
+            attachment: Vec::new(),
+            in_reply_to: None,
+            replies: None,
+        }
+    }
+
+    #[test]
+    fn a_note_takes_its_id_and_text_from_one_federable_post() {
+        let origin = LocalInstance::new(&Url::parse("https://h.example").unwrap());
+        let (seven, eight) = (status(7, false), status(8, false));
+        let seven = Federable::check(&seven, None).unwrap();
+        let eight = Federable::check(&eight, None).unwrap();
+        let id = PostId::of(seven, &origin, "a").unwrap();
+        assert_eq!(id.url().as_str(), "https://h.example/users/a/statuses/7");
+        assert!(Note::of(eight, id.clone(), addressing()).is_none());
+        let note = Note::of(seven, id, addressing()).unwrap();
+        let value = serde_json::to_value(&note).unwrap();
+        assert_eq!(value["id"], "https://h.example/users/a/statuses/7");
+        assert_eq!(value["content"], "<p>hello</p>");
+        let create = serde_json::to_value(Create::of(note)).unwrap();
+        assert_eq!(
+            create["id"],
+            "https://h.example/users/a/statuses/7/activity"
+        );
     }
 }
