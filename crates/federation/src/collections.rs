@@ -10,7 +10,7 @@ use hamlet_core::Id;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::audience::{self, Post, Viewer};
 use hamlet_core::status::Status;
-use hamlet_store::{AccountStatusFilter, Mark, Page, StoreError};
+use hamlet_store::{AccountStatusFilter, Page, StoreError};
 use url::Url;
 
 use crate::outbox::PostToSend;
@@ -234,32 +234,16 @@ impl FederationState {
 
     /// The member's pinned posts that anyone may read.
     pub async fn featured(&self, member: &Member) -> Result<serde_json::Value, StoreError> {
-        let pinned = self
-            .store
-            .marked_statuses(
-                Mark::Pin,
-                member.account.id,
-                Page {
-                    max_id: None,
-                    since_id: None,
-                    min_id: None,
-                    limit: 20,
-                },
-            )
-            .await?;
-        let ids: Vec<Id> = pinned.iter().map(|(_, status)| *status).collect();
         let statuses: Vec<Status> = if member.account.is_suspended() {
             Vec::new()
         } else {
-            self.store
-                .statuses_by_ids(&ids)
-                .await?
-                .into_iter()
-                .filter(|s| {
-                    s.account_id == member.account.id
-                        && audience::may_view(&Post::of(s, false), &Viewer::Anonymous)
-                })
-                .collect()
+            let ids = self
+                .store
+                .pinned_statuses(member.account.id, None, PAGE_SIZE)
+                .await?;
+            let mut statuses = self.store.statuses_by_ids(&ids).await?;
+            statuses.sort_by_key(|s| ids.iter().position(|id| *id == s.id));
+            statuses
         };
         let notes = self.notes_of(statuses).await?;
         to_value(OrderedCollection {

@@ -236,6 +236,30 @@ impl Store {
             .collect())
     }
 
+    /// The account's pinned posts that `viewer` (`None`: anonymous, and other servers)
+    /// may see, most recently pinned first, at most `limit`.
+    pub async fn pinned_statuses(
+        &self,
+        account: Id,
+        viewer: Option<Id>,
+        limit: u32,
+    ) -> Result<Vec<Id>, StoreError> {
+        let ids: Vec<i64> = with_db!(self, db => {
+            sqlx::query_scalar(concat!(
+                "SELECT s.id FROM status_pins p JOIN statuses s ON s.id = p.status_id \
+                 WHERE p.account_id = $2 AND s.account_id = $2 AND ",
+                visible_to_viewer!(),
+                " ORDER BY p.id DESC LIMIT $3"
+            ))
+            .bind(viewer.map(Id::as_i64))
+            .bind(account.as_i64())
+            .bind(i64::from(limit))
+            .fetch_all(db)
+            .await?
+        });
+        Ok(ids.into_iter().map(Id::from_i64).collect())
+    }
+
     /// How many posts the account has pinned.
     pub async fn count_pins(&self, account: Id) -> Result<u64, StoreError> {
         let count: i64 = with_db!(self, db => {

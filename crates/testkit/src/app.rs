@@ -16,7 +16,7 @@ use hamlet_core::{Timestamp, secret};
 use hamlet_store::{NewAccessToken, NewApplication, Store};
 use tokio::task::JoinHandle;
 
-use crate::TestDb;
+use crate::{TestDb, Traffic};
 
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`, which is also the instance's public URL.
@@ -29,6 +29,8 @@ pub struct TestApp {
     /// What the federation endpoints and services use (the outbound client, the
     /// delivery worker).
     pub federation: hamlet_federation::routes::FederationState,
+    /// Every exchange the instance served, whole.
+    pub traffic: Traffic,
     server: JoinHandle<()>,
     delivery: Option<JoinHandle<()>>,
 }
@@ -71,7 +73,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         let worker = federation.delivery.clone();
         tokio::spawn(async move { worker.run(std::future::pending()).await })
     });
-    let app = hamlet_api::app(state);
+    let traffic = Traffic::default();
+    let app = axum::Router::new()
+        .fallback_service(hamlet_api::app(state))
+        .layer(axum::middleware::from_fn_with_state(
+            traffic.clone(),
+            crate::traffic::record,
+        ));
     let server = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -91,6 +99,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         settings,
         db,
         federation,
+        traffic,
         server,
         delivery,
     }

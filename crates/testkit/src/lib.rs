@@ -8,7 +8,9 @@ mod app;
 mod db;
 pub mod openapi;
 pub mod remote;
+mod traffic;
 
 pub use app::{TestApp, TestMember, spawn_app, spawn_app_with, spawn_federating_app};
 pub use db::TestDb;
 pub use remote::{FakeActor, FakeRemote, RecordedRequest, Served, SignedPost, Signing};
+pub use traffic::{Exchange, Traffic};

@@ -247,6 +247,19 @@ impl Signing {
     pub fn post(&self, url: &str, document: &Value) -> SignedPost {
         SignedPost::signed(url, serde_json::to_vec(document).expect("JSON"), self)
     }
+
+    /// Signs a GET of `url` asking for ActivityStreams, as servers fetch documents.
+    pub fn get(&self, url: &str) -> reqwest::Request {
+        let mut request = http::Request::builder()
+            .method(Method::GET)
+            .uri(url)
+            .header(header::ACCEPT, ACTIVITY_JSON)
+            .body(Vec::new())
+            .expect("a valid request");
+        signature::sign_request(&mut request, &self.key_id, &self.key, self.scheme, self.at)
+            .expect("sign the request");
+        reqwest::Request::try_from(request).expect("a sendable request")
+    }
 }
 
 /// A POST of an activity, built (and usually signed) but not sent, so that a test can

@@ -177,13 +177,15 @@ pub async fn account_statuses(
     let ids = if params.only_media.unwrap_or(false) {
         Vec::new()
     } else if params.pinned.unwrap_or(false) {
-        state
-            .store
-            .marked_statuses(hamlet_store::Mark::Pin, account.id, page)
-            .await?
-            .into_iter()
-            .map(|(_, status)| status)
-            .collect()
+        // Pins are few and not paged (as on Mastodon): a later page is empty.
+        if page.max_id.is_some() || page.min_id.is_some() || page.since_id.is_some() {
+            Vec::new()
+        } else {
+            state
+                .store
+                .pinned_statuses(account.id, viewer.map(|m| m.account.id), page.limit)
+                .await?
+        }
     } else {
         state
             .store
