@@ -10,17 +10,39 @@ use hamlet_core::password::Password;
 use hamlet_core::username::Username;
 use hamlet_store::{MemberFilter, Store};
 
-use crate::cli::{AdminCommand, UserCommand};
+use crate::cli::{AdminCommand, CommunityCommand, Locality, UserCommand};
 use crate::config::Config;
 use crate::serve::open_store;
 use crate::{Failure, exit};
 
 pub async fn run(config: Config, command: AdminCommand) -> Result<(), Failure> {
-    let AdminCommand::User { command } = command;
     let store = open_store(&config).await?;
-    let result = user(&store, command).await;
+    let result = match command {
+        AdminCommand::User { command } => user(&store, command).await,
+        AdminCommand::Community { command } => community(&store, command).await,
+    };
     store.close().await;
     result
+}
+
+async fn community(store: &Store, command: CommunityCommand) -> Result<(), Failure> {
+    let mut settings = store.community_settings().await?;
+    match command {
+        CommunityCommand::Show => {}
+        CommunityCommand::DefaultLocality { locality } => {
+            settings.default_local_only = locality == Locality::LocalOnly;
+            store
+                .set_community_settings(settings, Timestamp::now())
+                .await?;
+        }
+    }
+    let locality = if settings.default_local_only {
+        "local-only"
+    } else {
+        "federated"
+    };
+    println!("default-locality {locality}");
+    Ok(())
 }
 
 /// The password to set: read from standard input, or generated and printed.

@@ -47,6 +47,29 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The community's settings that change at run time.
+    Community {
+        #[command(subcommand)]
+        command: CommunityCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommunityCommand {
+    /// Print the settings, one `name value` per line.
+    Show,
+    /// Whether members' new posts are local-only (for this community alone) or
+    /// federated unless a member chooses otherwise.
+    DefaultLocality {
+        #[arg(value_enum)]
+        locality: Locality,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locality {
+    Federated,
+    LocalOnly,
 }
 
 #[derive(Subcommand, Debug)]

@@ -291,6 +291,30 @@ async fn admin_user_commands_have_reliable_exit_codes() {
     );
 }
 
+#[tokio::test]
+async fn admin_community_sets_the_default_locality() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| hamlet(dir.path(), Some(&db), &[], args, "");
+
+    let shown = run(&["admin", "community", "show"]);
+    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    assert_eq!(stdout(&shown), "default-locality federated\n");
+    let set = run(&["admin", "community", "default-locality", "local-only"]);
+    assert_eq!(set.status.code(), Some(0), "{}", stderr(&set));
+    assert_eq!(stdout(&set), "default-locality local-only\n");
+    let store = db.store().await;
+    assert!(store.community_settings().await.unwrap().default_local_only);
+    assert_eq!(
+        run(&["admin", "community", "default-locality", "nowhere"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let back = run(&["admin", "community", "default-locality", "federated"]);
+    assert_eq!(stdout(&back), "default-locality federated\n");
+}
+
 #[test]
 fn an_unreachable_database_is_a_runtime_failure() {
     let dir = tempfile::tempdir().unwrap();
