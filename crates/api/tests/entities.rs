@@ -83,7 +83,7 @@ async fn social_entities_keep_their_shape() {
     app.client
         .put(app.url(&format!("/api/v1/statuses/{id}")))
         .bearer_auth(&a)
-        .json(&json!({"status": "@bob hello again"}))
+        .json(&json!({"status": "@bob hello again #there"}))
         .send()
         .await
         .unwrap();

@@ -542,7 +542,7 @@ async fn local_only_posts_never_leave_by_any_path() {
         format!("/api/v1/accounts/{alice_id}/statuses?pinned=true"),
         format!("/api/v1/statuses/{control_id}/context"),
         format!("/api/v2/search?q={}", &secrets.needles[0]),
-        format!("/api/v2/search?q=leakprobe&type=statuses"),
+        "/api/v2/search?q=leakprobe&type=statuses".to_owned(),
     ] {
         let (status, _) = anonymous_get(&a, &path, "application/json").await;
         assert_eq!(status, 200, "anonymous GET {path}");

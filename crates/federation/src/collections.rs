@@ -10,7 +10,7 @@ use hamlet_core::Id;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::audience::{self, Post, Viewer};
 use hamlet_core::status::Status;
-use hamlet_store::{AccountStatusFilter, Page, StoreError};
+use hamlet_store::{AccountStatusFilter, Page, StatsFor, StoreError};
 use url::Url;
 
 use crate::outbox::PostToSend;
@@ -107,8 +107,7 @@ impl FederationState {
             tagged: None,
         };
         if !page {
-            let stats = self.store.account_stats(&[member.account.id]).await?;
-            let total = stats.get(&member.account.id).map_or(0, |s| s.statuses);
+            let total = self.store.outbox_size(member.account.id).await?;
             return to_value(OrderedCollection::<Url> {
                 id: outbox.clone(),
                 kind: Default::default(),
@@ -215,7 +214,10 @@ impl FederationState {
         followers: bool,
     ) -> Result<serde_json::Value, StoreError> {
         let name = &member.account.username;
-        let stats = self.store.account_stats(&[member.account.id]).await?;
+        let stats = self
+            .store
+            .account_stats(&[member.account.id], StatsFor::Anyone)
+            .await?;
         let stats = stats.get(&member.account.id).copied().unwrap_or_default();
         let (id, total) = if followers {
             (self.local.followers_url(name), stats.followers)

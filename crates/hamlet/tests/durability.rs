@@ -626,7 +626,7 @@ async fn a_fan_out_killed_midway_completes_after_restart_within_the_retry_rule()
         .account
         .id;
     let bard_posts = store
-        .account_stats(&[bard_account])
+        .account_stats(&[bard_account], hamlet_store::StatsFor::Member)
         .await
         .expect("store")
         .get(&bard_account)

@@ -1,8 +1,8 @@
 //! What federation keeps beyond accounts and posts: the instance actor's keys and the
 //! figures NodeInfo publishes.
 
-use hamlet_core::Timestamp;
 use hamlet_core::keys::AccountKeys;
+use hamlet_core::{Id, Timestamp};
 
 use crate::{Store, StoreError};
 
@@ -80,6 +80,23 @@ impl Store {
         ))
     }
 
+    /// How many posts an account's outbox lists: its public and unlisted posts, never
+    /// local-only ones or boosts.
+    pub async fn outbox_size(&self, account: Id) -> Result<u64, StoreError> {
+        let n: i64 = with_db!(self, db => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM statuses s WHERE s.account_id = $1 \
+                 AND s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted') \
+                 AND NOT s.local_only",
+            )
+            .bind(account.as_i64())
+            .fetch_one(db)
+            .await?
+        });
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Local figures for NodeInfo; local-only posts are not counted.
     pub async fn local_usage(&self, now: Timestamp) -> Result<LocalUsage, StoreError> {
         let month = now.as_millis() - 30 * DAY_MILLIS;
         let halfyear = now.as_millis() - 180 * DAY_MILLIS;
@@ -93,7 +110,7 @@ impl Store {
                    (SELECT COUNT(DISTINCT s.account_id) FROM statuses s \
                      WHERE s.local AND s.created_at >= $2), \
                    (SELECT COUNT(*) FROM statuses s \
-                     WHERE s.local AND s.reblog_of_id IS NULL)",
+                     WHERE s.local AND s.reblog_of_id IS NULL AND NOT s.local_only)",
             )
             .bind(month)
             .bind(halfyear)

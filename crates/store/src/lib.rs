@@ -53,5 +53,6 @@ pub use relationships::{FollowOutcome, ListKind, Listed, Relationship};
 pub use remote_accounts::{RemoteAccount, RemoteAccountUpsert};
 pub use setup::FirstAdminError;
 pub use statuses::{
-    AccountStatusFilter, Created, NewStatus, Page, RemoteOrigin, StatusApplication, StatusCounts,
+    AccountStatusFilter, Created, NewStatus, Page, RemoteOrigin, StatsFor, StatusApplication,
+    StatusCounts,
 };

@@ -54,20 +54,37 @@ impl Store {
         rows.into_iter().map(AccountRow::into_account).collect()
     }
 
-    /// Hashtags (id, name) whose names start with `query`, most used first.
+    /// Hashtags (id, name) whose names start with `query` and that appear on a post
+    /// `viewer` (`None`: anonymous) may see, most used (in such posts) first. A tag used
+    /// only in posts someone may not read, local-only ones included, does not exist for
+    /// them.
     pub async fn search_tags(
         &self,
+        viewer: Option<Id>,
         query: &str,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<(Id, String)>, StoreError> {
         let prefix = format!("{}%", like_escape(&query.to_lowercase()));
+        macro_rules! visible_uses {
+            () => {
+                concat!(
+                    "(SELECT COUNT(*) FROM status_tags st JOIN statuses s ON s.id = st.status_id \
+                     WHERE st.tag_id = t.id AND ",
+                    visible_to_viewer!(),
+                    ")"
+                )
+            };
+        }
         let rows: Vec<(i64, String)> = with_db!(self, db => {
-            sqlx::query_as(
-                "SELECT t.id, t.name FROM tags t WHERE lower(t.name) LIKE $1 ESCAPE '!' \
-                 ORDER BY (SELECT COUNT(*) FROM status_tags st WHERE st.tag_id = t.id) DESC, \
-                 lower(t.name) LIMIT $2 OFFSET $3",
-            )
+            sqlx::query_as(concat!(
+                "SELECT t.id, t.name FROM tags t WHERE lower(t.name) LIKE $2 ESCAPE '!' AND ",
+                visible_uses!(),
+                " > 0 ORDER BY ",
+                visible_uses!(),
+                " DESC, lower(t.name) LIMIT $3 OFFSET $4"
+            ))
+            .bind(viewer.map(Id::as_i64))
             .bind(prefix)
             .bind(i64::from(limit))
             .bind(i64::from(offset))

@@ -16,6 +16,24 @@ use crate::accounts::AccountRow;
 use crate::db::BeginWrite;
 use crate::{Store, StoreError};
 
+/// Who account figures are counted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsFor {
+    /// A member signed in here: every post counts (but direct messages).
+    Member,
+    /// Anyone else, other servers included: local-only posts do not count.
+    Anyone,
+}
+
+impl StatsFor {
+    pub fn viewer<T>(viewer: Option<T>) -> StatsFor {
+        match viewer {
+            Some(_) => StatsFor::Member,
+            None => StatsFor::Anyone,
+        }
+    }
+}
+
 /// A post to store. Rendering and validation happened before.
 #[derive(Debug, Clone)]
 pub struct NewStatus {
@@ -671,10 +689,12 @@ impl Store {
         Ok(ids(rows))
     }
 
-    /// Post, follower and following counts for these accounts.
+    /// Post, follower and following counts for these accounts, as `reader` may see
+    /// them: local-only posts count only for members.
     pub async fn account_stats(
         &self,
         accounts: &[Id],
+        reader: StatsFor,
     ) -> Result<HashMap<Id, AccountStats>, StoreError> {
         let mut stats: HashMap<Id, AccountStats> = accounts
             .iter()
@@ -684,14 +704,25 @@ impl Store {
             return Ok(stats);
         }
         let (posts, followers, following): (Vec<PostCountRow>, Vec<CountRow>, Vec<CountRow>) = with_db!(self, db => {
-            let posts = fetch_with_ids!(
-                db,
-                PostCountRow,
-                "SELECT account_id AS id, COUNT(*) AS n, MAX(created_at) AS last_at FROM statuses \
-                 WHERE visibility <> 'direct' AND account_id IN (",
-                accounts,
-                ") GROUP BY account_id"
-            );
+            let posts = match reader {
+                StatsFor::Member => fetch_with_ids!(
+                    db,
+                    PostCountRow,
+                    "SELECT account_id AS id, COUNT(*) AS n, MAX(created_at) AS last_at \
+                     FROM statuses WHERE visibility <> 'direct' AND account_id IN (",
+                    accounts,
+                    ") GROUP BY account_id"
+                ),
+                StatsFor::Anyone => fetch_with_ids!(
+                    db,
+                    PostCountRow,
+                    "SELECT account_id AS id, COUNT(*) AS n, MAX(created_at) AS last_at \
+                     FROM statuses WHERE visibility <> 'direct' AND NOT local_only \
+                     AND account_id IN (",
+                    accounts,
+                    ") GROUP BY account_id"
+                ),
+            };
             let followers = fetch_with_ids!(
                 db,
                 CountRow,

@@ -4,6 +4,7 @@ use hamlet_core::account::{
     self as rules, AccountStats, Language, Member, ProfileField, ProfileUpdate,
 };
 use hamlet_core::{Id, Timestamp};
+use hamlet_store::StatsFor;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -12,10 +13,10 @@ use crate::entities::{Account, CredentialAccount};
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, Query, flex};
 
-async fn stats_of(state: &AppState, id: Id) -> ApiResult<AccountStats> {
+async fn stats_of(state: &AppState, id: Id, reader: StatsFor) -> ApiResult<AccountStats> {
     Ok(state
         .store
-        .account_stats(&[id])
+        .account_stats(&[id], reader)
         .await?
         .remove(&id)
         .unwrap_or_default())
@@ -26,7 +27,7 @@ async fn credential_account(
     state: &AppState,
     member: &Member,
 ) -> ApiResult<Json<CredentialAccount>> {
-    let stats = stats_of(state, member.account.id).await?;
+    let stats = stats_of(state, member.account.id, StatsFor::Member).await?;
     let requests = state.store.count_follow_requests(member.account.id).await?;
     let community = state.store.community_settings().await?;
     Ok(Json(CredentialAccount::new(
@@ -202,7 +203,8 @@ pub async fn show(
         .account_by_id(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let stats = stats_of(&state, account.id).await?;
+    let reader = StatsFor::viewer(auth.as_ref().and_then(|a| a.member.as_ref()));
+    let stats = stats_of(&state, account.id, reader).await?;
     Ok(Json(Account::new(&account, &stats, &state.settings)))
 }
 
@@ -235,7 +237,8 @@ pub async fn lookup(
         .account_by_acct(username, domain.as_deref())
         .await?
         .ok_or(ApiError::NotFound)?;
-    let stats = stats_of(&state, account.id).await?;
+    let reader = StatsFor::viewer(auth.as_ref().and_then(|a| a.member.as_ref()));
+    let stats = stats_of(&state, account.id, reader).await?;
     Ok(Json(Account::new(&account, &stats, &state.settings)))
 }
 

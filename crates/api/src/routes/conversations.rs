@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use hamlet_core::Id;
 use hamlet_core::account::Member;
-use hamlet_store::Conversation;
+use hamlet_store::{Conversation, StatsFor};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -37,7 +37,10 @@ async fn render(
     participant_ids.sort();
     participant_ids.dedup();
     let accounts = state.store.accounts_by_ids(&participant_ids).await?;
-    let stats = state.store.account_stats(&participant_ids).await?;
+    let stats = state
+        .store
+        .account_stats(&participant_ids, StatsFor::Member)
+        .await?;
     let shown: Vec<entities::Account> = accounts
         .iter()
         .map(|a| {

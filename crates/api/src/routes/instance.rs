@@ -1,7 +1,7 @@
 use axum::Json;
 use axum::extract::State;
 use hamlet_core::role::Role;
-use hamlet_store::MemberFilter;
+use hamlet_store::{MemberFilter, StatsFor};
 
 use crate::AppState;
 use crate::entities::{Account, InstanceFacts, InstanceV1, InstanceV2};
@@ -21,7 +21,7 @@ async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>, bool)> {
             let id = admin.account.id;
             let stats = state
                 .store
-                .account_stats(&[id])
+                .account_stats(&[id], StatsFor::Anyone)
                 .await?
                 .remove(&id)
                 .unwrap_or_default();

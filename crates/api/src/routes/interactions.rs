@@ -8,7 +8,7 @@ use hamlet_core::limits::MAX_PINNED_STATUSES;
 use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
-use hamlet_store::{Created, Mark};
+use hamlet_store::{Created, Mark, StatsFor};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -253,7 +253,10 @@ async fn who(
     let page = paging.page()?;
     let listed = state.store.who_marked(mark, status.id, page).await?;
     let ids: Vec<Id> = listed.iter().map(|l| l.account.id).collect();
-    let stats = state.store.account_stats(&ids).await?;
+    let stats = state
+        .store
+        .account_stats(&ids, StatsFor::viewer(viewer))
+        .await?;
     let cursors: Vec<Id> = listed.iter().map(|l| l.cursor).collect();
     let segment = if mark.is_some() {
         "favourited_by"

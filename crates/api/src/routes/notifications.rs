@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use hamlet_core::account::Member;
 use hamlet_core::notification::{Notification, NotificationKind};
 use hamlet_core::{Id, Timestamp};
-use hamlet_store::NotificationFilter;
+use hamlet_store::{NotificationFilter, StatsFor};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -31,7 +31,10 @@ async fn render(
     account_ids.sort();
     account_ids.dedup();
     let accounts = state.store.accounts_by_ids(&account_ids).await?;
-    let stats = state.store.account_stats(&account_ids).await?;
+    let stats = state
+        .store
+        .account_stats(&account_ids, StatsFor::Member)
+        .await?;
     let accounts: HashMap<Id, entities::Account> = accounts
         .iter()
         .map(|a| {

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp};
-use hamlet_store::{ListKind, Listed};
+use hamlet_store::{ListKind, Listed, StatsFor};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -290,6 +290,7 @@ type AccountList = (HeaderMap, Json<Vec<ListedAccount>>);
 
 async fn account_list(
     state: &AppState,
+    reader: StatsFor,
     owner: Id,
     kind: ListKind,
     paging: &PageParams,
@@ -301,7 +302,7 @@ async fn account_list(
         .related_accounts(owner, kind, page, Timestamp::now())
         .await?;
     let ids: Vec<Id> = listed.iter().map(|l| l.account.id).collect();
-    let stats = state.store.account_stats(&ids).await?;
+    let stats = state.store.account_stats(&ids, reader).await?;
     let cursors: Vec<Id> = listed.iter().map(|l| l.cursor).collect();
     let headers = link_header(&state.settings, path, &[], &cursors, page.limit);
     let accounts = listed
@@ -342,7 +343,8 @@ async fn public_list(
         "following"
     };
     let path = format!("/api/v1/accounts/{}/{segment}", account.id);
-    account_list(&state, account.id, kind, &paging, &path).await
+    let reader = StatsFor::viewer(auth.as_ref().and_then(|a| a.member.as_ref()));
+    account_list(&state, reader, account.id, kind, &paging, &path).await
 }
 
 pub async fn followers(
@@ -372,6 +374,7 @@ pub async fn follow_requests(
     let member = auth.member_with_scope(&["read:follows"])?;
     account_list(
         &state,
+        StatsFor::Member,
         member.account.id,
         ListKind::FollowRequests,
         &paging,
@@ -389,6 +392,7 @@ pub async fn blocks(
     let member = auth.member_with_scope(&["read:blocks"])?;
     account_list(
         &state,
+        StatsFor::Member,
         member.account.id,
         ListKind::Blocks,
         &paging,
@@ -406,6 +410,7 @@ pub async fn mutes(
     let member = auth.member_with_scope(&["read:mutes"])?;
     account_list(
         &state,
+        StatsFor::Member,
         member.account.id,
         ListKind::Mutes,
         &paging,

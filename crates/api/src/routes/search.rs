@@ -2,8 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use hamlet_core::account::Account;
+use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp};
+use hamlet_store::StatsFor;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -60,10 +61,14 @@ fn query(params: &SearchParams) -> ApiResult<String> {
 
 async fn render_accounts(
     state: &AppState,
+    viewer: Option<&Member>,
     accounts: &[Account],
 ) -> ApiResult<Vec<entities::Account>> {
     let ids: Vec<Id> = accounts.iter().map(|a| a.id).collect();
-    let stats = state.store.account_stats(&ids).await?;
+    let stats = state
+        .store
+        .account_stats(&ids, StatsFor::viewer(viewer))
+        .await?;
     Ok(accounts
         .iter()
         .map(|a| {
@@ -97,7 +102,7 @@ pub async fn accounts(
     if params.resolve.unwrap_or(false) && offset == 0 {
         prepend_resolved(&state, Some(member), &q, &mut found).await?;
     }
-    Ok(Json(render_accounts(&state, &found).await?))
+    Ok(Json(render_accounts(&state, Some(member), &found).await?))
 }
 
 /// With `resolve=true`, a `user@domain` query first looks the account up on its server.
@@ -172,7 +177,7 @@ pub async fn search(
         match found {
             Some(Resolved::Account(account)) => {
                 if wants("accounts") {
-                    results.accounts = render_accounts(&state, &[account]).await?;
+                    results.accounts = render_accounts(&state, member, &[account]).await?;
                 }
                 return Ok(Json(results));
             }
@@ -198,13 +203,13 @@ pub async fn search(
         if params.resolve.unwrap_or(false) && offset == 0 {
             prepend_resolved(&state, member, &q, &mut found).await?;
         }
-        results.accounts = render_accounts(&state, &found).await?;
+        results.accounts = render_accounts(&state, member, &found).await?;
     }
     if wants("hashtags") {
         let name = q.trim_start_matches('#');
         results.hashtags = state
             .store
-            .search_tags(name, limit, offset)
+            .search_tags(member.map(|m| m.account.id), name, limit, offset)
             .await?
             .into_iter()
             .map(|(id, name)| entities::Hashtag {

@@ -4,6 +4,7 @@ use axum::http::HeaderMap;
 use hamlet_core::account::Language;
 use hamlet_core::filter::FilterContext;
 use hamlet_core::visibility::Visibility;
+use hamlet_store::StatsFor;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -304,7 +305,7 @@ pub async fn history(
         .ok_or(ApiError::NotFound)?;
     let stats = state
         .store
-        .account_stats(&[author.id])
+        .account_stats(&[author.id], StatsFor::viewer(viewer))
         .await?
         .remove(&author.id)
         .unwrap_or_default();

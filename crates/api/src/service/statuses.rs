@@ -11,7 +11,7 @@ use hamlet_core::text::{self, PostContext, ResolvedMention};
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
 use hamlet_federation::outbox::PostToSend;
-use hamlet_store::{Created, Mark, NewStatus};
+use hamlet_store::{Created, Mark, NewStatus, StatsFor};
 
 use crate::AppState;
 use crate::entities;
@@ -222,7 +222,9 @@ pub async fn render(
         .map(|a| (a.id, a))
         .collect();
     let authors: Vec<Id> = all.iter().map(|s| s.account_id).collect();
-    let stats = store.account_stats(&authors).await?;
+    let stats = store
+        .account_stats(&authors, StatsFor::viewer(viewer))
+        .await?;
     let (reblogged, favourited, bookmarked, pinned) = match viewer {
         Some(member) => {
             let me = member.account.id;
@@ -611,8 +613,19 @@ pub async fn edit(
         edited_at: Some(now),
         ..status.clone()
     };
-    // The Update goes out in the transaction that stores the edit.
-    let mentioned = state.store.accounts_by_ids(&composed.mentions).await?;
+    // The Update goes out in the transaction that stores the edit, to everyone the post
+    // reached: mentions are only ever added by an edit (the store keeps the old ones).
+    let mut mention_ids: Vec<Id> = state
+        .store
+        .mentions_of(&[status.id])
+        .await?
+        .into_iter()
+        .map(|(_, account)| account)
+        .collect();
+    mention_ids.extend(composed.mentions.iter().copied());
+    mention_ids.sort();
+    mention_ids.dedup();
+    let mentioned = state.store.accounts_by_ids(&mention_ids).await?;
     let parent = match status.in_reply_to_id {
         Some(parent) => state.store.status_by_id(parent).await?,
         None => None,
