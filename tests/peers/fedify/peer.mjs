@@ -6,16 +6,19 @@
 // Proofs, as every Fedify application publishes). It keeps everything in memory and
 // records, for the test to assert on:
 //
-//   incoming   every HTTP request it received: method, path, the signature headers, the
-//              activity in the body, the answer it gave, and the result of verifying the
+//   incoming   every HTTP request it received: method, path, every header, the whole body
+//              (and the activity in it), the answer it gave, and the result of verifying the
 //              request's HTTP signature independently with Fedify's `verifyRequestDetailed`
 //   inbox      every activity that reached an inbox listener (Fedify only calls listeners
 //              for activities whose signature it verified: skipSignatureVerification is off)
 //   unverified every activity Fedify refused for its signature (onUnverifiedActivity)
 //   outgoing   every HTTP request Fedify made: method, URL, the signature scheme it signed
-//              with (if any) and the answer, so a double-knock fallback to the other scheme
-//              is visible
+//              with (if any) and the answer (status, headers, whole body), so a double-knock
+//              fallback to the other scheme is visible
 //   errors     inbox listener errors
+//
+// Together, `incoming` (headers and bodies) and the answers in `outgoing` hold every byte
+// the peer received from the server it talks to (leak.test.mjs searches them).
 //
 // Loopback needs two test-only concessions, both confined to this file:
 //   - `allowPrivateAddress: true` (Fedify refuses loopback and private addresses otherwise);
@@ -38,6 +41,7 @@ import util from "node:util";
 import {
     createFederation,
     generateCryptoKeyPair,
+    getAuthenticatedDocumentLoader,
     getDocumentLoader,
     MemoryKvStore,
     signRequest,
@@ -102,6 +106,9 @@ async function configureLogging() {
 // calls) pass through untouched.
 let currentPeer = null;
 const acting = new AsyncLocalStorage();
+// While a `fetchDocument` call runs, the entries of the requests it makes (a double knock
+// makes two) are collected here as well.
+const collecting = new AsyncLocalStorage();
 const realFetch = globalThis.fetch;
 
 function signatureSchemeOf(headers) {
@@ -146,11 +153,15 @@ globalThis.fetch = async function recordingFetch(input, init) {
         entry.body = await request.clone().text();
     }
     peer.outgoing.push(entry);
+    collecting.getStore()?.push(entry);
     try {
         const response = await realFetch(request);
         entry.status = response.status;
+        entry.responseHeaders = Object.fromEntries(response.headers);
+        // The whole answer: every byte the other server sent us is kept.
+        entry.responseText = await response.clone().text();
         if (response.status >= 400) {
-            entry.responseBody = (await response.clone().text()).slice(0, 500);
+            entry.responseBody = entry.responseText.slice(0, 500);
         }
         return response;
     } catch (error) {
@@ -357,6 +368,8 @@ export async function startPeer(options = {}) {
             signature: req.headers["signature"] ?? null,
             signatureInput: req.headers["signature-input"] ?? null,
             contentType: req.headers["content-type"] ?? null,
+            headers: { ...req.headers },
+            body: null,
             activity: null,
             verification: null,
             status: null,
@@ -366,6 +379,7 @@ export async function startPeer(options = {}) {
             const chunks = [];
             for await (const chunk of req) chunks.push(chunk);
             const body = Buffer.concat(chunks);
+            entry.body = body.toString("utf8");
             const headers = headersOf(req);
             entry.scheme = signatureSchemeOf(headers);
             if (req.method === "POST") {
@@ -433,8 +447,9 @@ export async function startPeer(options = {}) {
         },
 
         /**
-         * Publishes a public Note replying to `inReplyTo` (a URL) and mentioning `actor`
-         * (Mention tag, in cc), and sends its Create to `actor`'s inbox. Returns the note's id.
+         * Publishes a public Note replying to `inReplyTo` (a URL; none: a post of its own)
+         * and mentioning `actor` (Mention tag, in cc), and sends its Create to `actor`'s
+         * inbox. Returns the note's id.
          */
         async reply({ actor, actorHandle, inReplyTo, text }) {
             const c = ctx();
@@ -445,7 +460,7 @@ export async function startPeer(options = {}) {
                 attribution: peer.actorId,
                 to: PUBLIC_COLLECTION,
                 ccs: [actor.id, c.getFollowersUri(PEER_IDENTIFIER)],
-                replyTarget: new URL(inReplyTo),
+                ...(inReplyTo ? { replyTarget: new URL(inReplyTo) } : {}),
                 content:
                     `<p><span class="h-card"><a href="${mentionHref}" class="u-url mention">` +
                     `@<span>${actor.preferredUsername}</span></a></span> ${text}</p>`,
@@ -525,6 +540,70 @@ export async function startPeer(options = {}) {
             return { noteId, status: response.status, body: (await response.text()).slice(0, 300) };
         },
 
+        /**
+         * GETs `url` as the peer, the way Fedify fetches documents, and returns what came
+         * back: { url, sign, accept, status, scheme, contentType, headers, text, json, error,
+         * attempts } (all but `json` are the first attempt's; `attempts` are the `outgoing`
+         * entries of every request made, e.g. a double knock's second try).
+         *   sign    CAVAGE or RFC9421: Fedify's authenticated document loader with the
+         *           actor's RSA key, that spec first (on a 4xx it knocks again with the
+         *           other, as Fedify always does); null: unsigned
+         *   accept  "activity": an ActivityPub document (Fedify's document loaders);
+         *           "html" (a browser's Accept) or "json" (a Mastodon client's): a plain
+         *           unsigned GET, redirects not followed
+         */
+        async fetchDocument(url, { sign = null, accept = "activity" } = {}) {
+            const attempts = [];
+            let json = null;
+            let error = null;
+            await acting.run(peer, () =>
+                collecting.run(attempts, async () => {
+                    try {
+                        if (accept === "activity") {
+                            const loader = sign
+                                ? getAuthenticatedDocumentLoader(
+                                      { keyId: new URL(`${peer.actorId.href}#main-key`), privateKey: rsa.privateKey },
+                                      {
+                                          allowPrivateAddress: true,
+                                          specDeterminer: { determineSpec: () => sign, rememberSpec: () => {} },
+                                      },
+                                  )
+                                : documentLoader;
+                            json = (await loader(url)).document;
+                        } else {
+                            if (sign) throw new Error("only ActivityPub fetches are signed");
+                            const response = await fetch(url, {
+                                headers: {
+                                    Accept: accept === "html" ? "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8" : "application/json",
+                                },
+                                redirect: "manual",
+                            });
+                            const text = await response.text();
+                            if (response.ok && accept === "json") json = JSON.parse(text);
+                        }
+                    } catch (e) {
+                        error = String(e?.message ?? e);
+                    }
+                }),
+            );
+            const first = attempts[0];
+            if (!first) throw new Error(`fetchDocument(${url}): no request was made (${error})`);
+            if (first.error) throw new Error(`fetchDocument(${url}): ${first.error}`);
+            return {
+                url,
+                sign,
+                accept,
+                status: first.status,
+                scheme: first.scheme,
+                contentType: first.responseHeaders?.["content-type"] ?? null,
+                headers: first.responseHeaders ?? {},
+                text: first.responseText ?? "",
+                json,
+                error,
+                attempts,
+            };
+        },
+
         /** Waits until `predicate(peer)` returns a truthy value; returns it. */
         async waitFor(what, predicate, timeoutMs = 15_000) {
             const deadline = Date.now() + timeoutMs;
@@ -544,7 +623,9 @@ export async function startPeer(options = {}) {
             return [
                 `--- peer ${origin} (firstKnock ${firstKnock}) ---`,
                 "incoming:",
-                ...peer.incoming.map((e) => `  ${short({ ...e, signature: e.signature?.slice(0, 120) })}`),
+                ...peer.incoming.map(
+                    (e) => `  ${short({ ...e, signature: e.signature?.slice(0, 120), headers: undefined, body: e.body?.slice(0, 200) })}`,
+                ),
                 "inbox listeners ran for:",
                 ...peer.inbox.map((e) => `  ${e.type} ${e.id} from ${e.actorId}`),
                 "unverified:",
@@ -557,6 +638,8 @@ export async function startPeer(options = {}) {
                             signature: undefined,
                             signatureInput: e.signatureInput?.slice(0, 160),
                             body: e.status >= 200 && e.status < 300 ? undefined : e.body?.slice(0, 600),
+                            responseHeaders: undefined,
+                            responseText: undefined,
                         })}`,
                 ),
                 "listener errors:",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Federation interoperability with a third-party implementation: a Fedify peer (npm
 # @fedify/fedify) against a real `hamlet serve`, in every combination of HTTP signature
-# schemes (draft-cavage and RFC 9421, each way), with Node's built-in test runner.
+# schemes (draft-cavage and RFC 9421, each way) (interop.test.mjs), and the local-only leak
+# probe (leak.test.mjs), with Node's built-in test runner.
 #
 #   tests/peers/fedify/run.sh [--postgres] [node --test arguments...]
 #
@@ -101,7 +102,7 @@ status=0
 (cd "$here" && "$node" --test \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
-    "$@" interop.test.mjs) || status=$?
+    "$@" interop.test.mjs leak.test.mjs) || status=$?
 # The steps are the numbered tests inside each scenario ("ok 3 - 3. alice's public post...");
 # the runner's own total also counts the file itself, so it is not enough on its own.
 ran="$(sed -n 's/^# tests \([0-9][0-9]*\)$/\1/p' "$tap" | tail -n 1)"
