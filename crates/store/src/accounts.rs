@@ -93,6 +93,7 @@ macro_rules! revoke_all_grants {
         for sql in [
             "DELETE FROM oauth_access_tokens WHERE account_id = $1",
             "DELETE FROM oauth_authorization_codes WHERE account_id = $1",
+            "DELETE FROM web_sessions WHERE account_id = $1",
         ] {
             sqlx::query(sql)
                 .bind($id.as_i64())

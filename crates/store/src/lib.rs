@@ -28,6 +28,7 @@ mod relationships;
 mod remote_accounts;
 pub mod schema;
 mod search;
+mod sessions;
 mod setup;
 mod statuses;
 
