@@ -6,7 +6,7 @@
 pub mod auth;
 pub mod entities;
 pub mod error;
-mod pages;
+pub mod pages;
 pub mod pagination;
 pub mod params;
 pub mod rate_limit;
@@ -92,7 +92,16 @@ impl FromRef<AppState> for FederationState {
 /// Trailing slashes are trimmed before routing (Mastodon.py asks for
 /// `/api/v1/instance/`); the URI as sent is kept for HTTP signatures, which cover it.
 pub fn app(state: AppState) -> MapRequest<NormalizePath<Router>, fn(Request) -> Request> {
-    let router = routes::router()
+    app_with(state, Router::new())
+}
+
+/// Like [`app`], with more routes beside the API's (the web interface's pages), which
+/// pass through the same layers.
+pub fn app_with(
+    state: AppState,
+    pages: Router<AppState>,
+) -> MapRequest<NormalizePath<Router>, fn(Request) -> Request> {
+    let router = routes::router(pages)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

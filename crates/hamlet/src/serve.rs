@@ -147,7 +147,7 @@ pub async fn run(config: Config) -> Result<(), Failure> {
             })
             .await;
     });
-    let app = hamlet_api::app(state);
+    let app = hamlet_api::app_with(state, hamlet_web::routes());
     let served = axum::serve(
         listener,
         ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
@@ -188,6 +188,9 @@ async fn sweep_expired(store: Store, federation: FederationState) {
         );
         if let Err(error) = store.prune_inbound_activities(before).await {
             tracing::warn!(%error, "could not prune handled activity ids");
+        }
+        if let Err(error) = store.prune_web_sessions(now).await {
+            tracing::warn!(%error, "could not forget expired web sessions");
         }
         if let Err(error) = federation
             .refresh_stale_actors(ACTOR_REFRESHES_PER_HOUR)

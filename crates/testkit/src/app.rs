@@ -75,7 +75,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     });
     let traffic = Traffic::default();
     let app = axum::Router::new()
-        .fallback_service(hamlet_api::app(state))
+        .fallback_service(hamlet_api::app_with(state, hamlet_web::routes()))
         .layer(axum::middleware::from_fn_with_state(
             traffic.clone(),
             crate::traffic::record,

@@ -23,7 +23,7 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::AppState;
 use crate::error::ApiError;
 
-pub fn router() -> Router<AppState> {
+pub fn router(more_pages: Router<AppState>) -> Router<AppState> {
     // Browser apps (Elk, Phanpy, ...) call the API from their own origins with bearer
     // tokens, never cookies, so any origin may. The HTML pages get no CORS at all.
     let cors = CorsLayer::new()
@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
     api_routes()
         .layer(cors)
         .merge(pages)
+        .merge(more_pages)
         .merge(hamlet_federation::routes::router())
         .fallback(not_found)
 }

@@ -1,0 +1,359 @@
+//! Hamlet's web interface: server-rendered pages (askama templates, assets embedded in
+//! the binary), usable without JavaScript. Handlers stay thin: they read the session,
+//! call the same services and store methods as the client API (so every page applies
+//! the one audience rule), and render a template.
+//!
+//! Pages send the strict Content-Security-Policy of `hamlet_api::pages::html`: nothing
+//! is loaded from another host, no script runs.
+
+mod pages;
+mod session;
+mod views;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hamlet_api::AppState;
+use hamlet_api::auth::ClientIp;
+use hamlet_api::error::ApiError;
+use hamlet_api::pages::{Csrf, html, message};
+use hamlet_api::rate_limit::Bucket;
+use hamlet_api::service::members;
+use hamlet_api::service::statuses::{self, NewPost};
+use hamlet_core::Timestamp;
+use hamlet_store::Page;
+use serde::Deserialize;
+
+use crate::pages::{ComposeForm, FrontPage, SignInPage, TimelinePage, VISIBILITIES};
+use crate::session::{MaybeSignedIn, SignedIn};
+use crate::views::Chrome;
+
+pub use session::SESSION_LIFETIME;
+
+const STYLESHEET_PATH: &str = "/assets/web.css";
+/// Posts a timeline page shows.
+const TIMELINE_LENGTH: u32 = 30;
+
+/// The web interface's routes, for `hamlet_api::app_with`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(front))
+        .route("/auth/sign_in", get(sign_in_form).post(sign_in))
+        .route("/auth/sign_out", post(sign_out))
+        .route("/home", get(home))
+        .route("/local", get(local))
+        .route("/statuses", post(compose))
+        .route(STYLESHEET_PATH, get(stylesheet))
+}
+
+async fn stylesheet() -> Response {
+    let mut response = include_str!("../assets/web.css").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// `GET /`: the community's front page; members go to their home timeline.
+async fn front(
+    State(state): State<AppState>,
+    MaybeSignedIn(session): MaybeSignedIn,
+    headers: HeaderMap,
+) -> Response {
+    if session.is_some() {
+        return see_other("/home");
+    }
+    let csrf = Csrf::for_request(&headers);
+    let page = FrontPage {
+        chrome: Chrome::new(&state, None, csrf.token.clone()),
+        description: state.settings.instance.description.clone(),
+    };
+    csrf.attach(&state.settings, html(StatusCode::OK, &page))
+}
+
+fn sign_in_page(
+    state: &AppState,
+    csrf: &Csrf,
+    status: StatusCode,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
+    let page = SignInPage {
+        chrome: Chrome::new(state, None, csrf.token.clone()),
+        username,
+        error,
+    };
+    csrf.attach(&state.settings, html(status, &page))
+}
+
+/// `GET /auth/sign_in`.
+async fn sign_in_form(
+    State(state): State<AppState>,
+    MaybeSignedIn(session): MaybeSignedIn,
+    headers: HeaderMap,
+) -> Response {
+    if session.is_some() {
+        return see_other("/home");
+    }
+    let csrf = Csrf::for_request(&headers);
+    sign_in_page(&state, &csrf, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /auth/sign_in`: checks the password (rate limited per client address) and
+/// starts a session.
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<SignInForm>,
+) -> Response {
+    let csrf = Csrf::for_request(&headers);
+    let username = form.username.trim();
+    if !Csrf::verify(&headers, &form.csrf_token) {
+        return sign_in_page(
+            &state,
+            &csrf,
+            StatusCode::FORBIDDEN,
+            username,
+            Some("This form expired. Please try again."),
+        );
+    }
+    if state.limiter.check(Bucket::SignIn, ip).is_err() {
+        return sign_in_page(
+            &state,
+            &csrf,
+            StatusCode::TOO_MANY_REQUESTS,
+            username,
+            Some("Too many attempts. Please wait a few minutes."),
+        );
+    }
+    let member = match members::check_password(&state.store, username, &form.password).await {
+        Ok(Some(member)) => member,
+        Ok(None) => {
+            return sign_in_page(
+                &state,
+                &csrf,
+                StatusCode::UNAUTHORIZED,
+                username,
+                Some("Wrong username or password."),
+            );
+        }
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    if member.account.is_suspended() {
+        return sign_in_page(
+            &state,
+            &csrf,
+            StatusCode::FORBIDDEN,
+            username,
+            Some("Your account is suspended."),
+        );
+    }
+    match session::start(&state, &member).await {
+        Ok(cookie) => {
+            let mut response = see_other("/home");
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /auth/sign_out`: ends this browser's session.
+async fn sign_out(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Response {
+    if !session.verify_csrf(&form.csrf_token) {
+        return forbidden(&state);
+    }
+    if let Err(error) = state
+        .store
+        .delete_web_session(&session.token_digest())
+        .await
+    {
+        return ApiError::from(error).into_response();
+    }
+    let mut response = see_other("/");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session::cleared(&state.settings));
+    response
+}
+
+fn forbidden(state: &AppState) -> Response {
+    message(
+        &state.settings,
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form is no longer valid. Go back, reload the page and try again.",
+    )
+}
+
+/// The compose form with the member's defaults.
+async fn compose_form(
+    state: &AppState,
+    member: &hamlet_core::account::Member,
+) -> Result<ComposeForm, ApiError> {
+    let community = state.store.community_settings().await?;
+    let defaults = &member.user.defaults;
+    Ok(ComposeForm {
+        max_characters: state.settings.instance.max_characters,
+        visibilities: VISIBILITIES,
+        visibility: defaults.privacy.as_str(),
+        local_only: defaults.local_only.unwrap_or(community.default_local_only),
+        error: None,
+        notice: None,
+    })
+}
+
+async fn home_page(
+    state: &AppState,
+    session: &session::Session,
+    compose: ComposeForm,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let member = &session.member;
+    let ids = state
+        .store
+        .home_timeline(
+            member.account.id,
+            Page::newest(TIMELINE_LENGTH),
+            Timestamp::now(),
+        )
+        .await?;
+    let page = TimelinePage {
+        chrome: Chrome::new(state, Some(member), session.csrf_token()),
+        heading: "Home",
+        compose: Some(compose),
+        posts: views::posts(state, member, &ids).await?,
+    };
+    Ok(html(status, &page))
+}
+
+/// `GET /home`: the compose form and the member's home timeline.
+async fn home(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+    let result = async {
+        let compose = compose_form(&state, &session.member).await?;
+        home_page(&state, &session, compose, StatusCode::OK).await
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /local`: the community timeline (members' public posts, local-only included).
+async fn local(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+    let result: Result<Response, ApiError> = async {
+        let member = &session.member;
+        let ids = state
+            .store
+            .public_timeline(
+                Some(member.account.id),
+                Some(true),
+                None,
+                Page::newest(TIMELINE_LENGTH),
+                Timestamp::now(),
+            )
+            .await?;
+        let page = TimelinePage {
+            chrome: Chrome::new(&state, Some(member), session.csrf_token()),
+            heading: "Community",
+            compose: None,
+            posts: views::posts(&state, member, &ids).await?,
+        };
+        Ok(html(StatusCode::OK, &page))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Deserialize)]
+struct ComposeFields {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    spoiler_text: String,
+    #[serde(default)]
+    visibility: String,
+    /// A ticked checkbox sends its value; an unticked one sends nothing (federated).
+    local_only: Option<String>,
+}
+
+/// `POST /statuses`: writes a post from the compose form, then shows the home timeline.
+async fn compose(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    axum::Form(form): axum::Form<ComposeFields>,
+) -> Response {
+    if !session.verify_csrf(&form.csrf_token) {
+        return forbidden(&state);
+    }
+    let result: Result<Response, ApiError> = async {
+        let visibility = match form.visibility.as_str() {
+            "" => None,
+            other => Some(
+                other
+                    .parse()
+                    .map_err(|e| ApiError::Validation(format!("Who can see it: {e}")))?,
+            ),
+        };
+        let written = statuses::create(
+            &state,
+            &session.member,
+            NewPost {
+                text: form.status.clone(),
+                spoiler_text: form.spoiler_text.clone(),
+                sensitive: None,
+                visibility,
+                language: None,
+                in_reply_to_id: None,
+                idempotency_key: None,
+                application_id: None,
+                local_only: Some(form.local_only.is_some()),
+            },
+        )
+        .await;
+        match written {
+            Ok(_) => Ok(see_other("/home")),
+            Err(ApiError::Validation(problem)) => {
+                let mut compose = compose_form(&state, &session.member).await?;
+                compose.error = Some(problem);
+                home_page(&state, &session, compose, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}

@@ -1,0 +1,48 @@
+//! The page templates and what each shows.
+
+use askama::Template;
+
+use crate::views::{Chrome, PostView};
+
+#[derive(Template)]
+#[template(path = "front.html")]
+pub struct FrontPage {
+    pub chrome: Chrome,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage<'a> {
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// The compose form above a timeline.
+pub struct ComposeForm {
+    pub max_characters: u32,
+    /// `(value, label)` of each visibility.
+    pub visibilities: &'static [(&'static str, &'static str)],
+    pub visibility: &'static str,
+    /// Whether the local-only box starts ticked (the member's default).
+    pub local_only: bool,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+pub const VISIBILITIES: &[(&str, &str)] = &[
+    ("public", "Public"),
+    ("unlisted", "Unlisted: not on public timelines"),
+    ("private", "Followers only"),
+    ("direct", "Mentioned people only"),
+];
+
+#[derive(Template)]
+#[template(path = "timeline.html")]
+pub struct TimelinePage {
+    pub chrome: Chrome,
+    pub heading: &'static str,
+    pub compose: Option<ComposeForm>,
+    pub posts: Vec<PostView>,
+}

@@ -1,0 +1,140 @@
+//! Signed-in browsers: a random token in an `HttpOnly` cookie, its digest in the store
+//! (`web_sessions`). Forms of signed-in pages carry a CSRF token derived from the
+//! session's token, so it needs no storage and changes with every session; forms of
+//! signed-out pages use the double-submit cookie of `hamlet_api::pages::Csrf`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use hamlet_api::{AppState, Settings};
+use hamlet_core::account::Member;
+use hamlet_core::{Timestamp, secret};
+
+const SESSION_COOKIE: &str = "hamlet_session";
+/// How long a browser stays signed in.
+pub const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// A member signed in through this browser.
+pub struct Session {
+    pub member: Member,
+    token: String,
+}
+
+impl Session {
+    /// The CSRF token of this session's forms.
+    pub fn csrf_token(&self) -> String {
+        csrf_for(&self.token)
+    }
+
+    /// Whether a submitted form's token is this session's.
+    pub fn verify_csrf(&self, submitted: &str) -> bool {
+        secret::constant_time_eq(self.csrf_token().as_bytes(), submitted.as_bytes())
+    }
+
+    pub fn token_digest(&self) -> String {
+        secret::digest(&self.token)
+    }
+}
+
+fn csrf_for(session_token: &str) -> String {
+    secret::digest(&format!("csrf {session_token}"))
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The session the request's cookie names, if it is valid now.
+pub async fn current(state: &AppState, headers: &HeaderMap) -> Option<Session> {
+    let token = cookie(headers, SESSION_COOKIE)?;
+    if token.len() != 43 {
+        return None;
+    }
+    let digest = secret::digest(token);
+    match state
+        .store
+        .web_session_member(&digest, Timestamp::now())
+        .await
+    {
+        Ok(member) => member.map(|member| Session {
+            member,
+            token: token.to_owned(),
+        }),
+        Err(error) => {
+            tracing::error!(%error, "could not read a web session");
+            None
+        }
+    }
+}
+
+/// Starts a session for `member`; the cookie to set.
+pub async fn start(state: &AppState, member: &Member) -> Result<HeaderValue, Response> {
+    let token = secret::generate();
+    let now = Timestamp::now();
+    state
+        .store
+        .insert_web_session(
+            &secret::digest(&token),
+            member.account.id,
+            now,
+            now.plus(SESSION_LIFETIME),
+        )
+        .await
+        .map_err(|e| hamlet_api::error::ApiError::from(e).into_response())?;
+    let value = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_LIFETIME.as_secs(),
+        secure(&state.settings)
+    );
+    HeaderValue::from_str(&value)
+        .map_err(|_| hamlet_api::error::ApiError::Internal("session cookie".into()).into_response())
+}
+
+/// The cookie that removes the session cookie.
+pub fn cleared(settings: &Settings) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        secure(settings)
+    ))
+    .expect("a static cookie")
+}
+
+fn secure(settings: &Settings) -> &'static str {
+    if settings.is_https() { "; Secure" } else { "" }
+}
+
+/// Pages for members only: the signed-in member, or a redirect to the sign-in page.
+pub struct SignedIn(pub Session);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, Response> {
+        match current(state, &parts.headers).await {
+            Some(session) => Ok(SignedIn(session)),
+            None => Err(Redirect::to("/auth/sign_in").into_response()),
+        }
+    }
+}
+
+/// Any page: the session if there is one.
+pub struct MaybeSignedIn(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeSignedIn {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<MaybeSignedIn, std::convert::Infallible> {
+        Ok(MaybeSignedIn(current(state, &parts.headers).await))
+    }
+}

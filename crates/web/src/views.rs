@@ -1,0 +1,148 @@
+//! What templates show, built from Hamlet's types: the page chrome and posts.
+
+use std::collections::HashMap;
+
+use hamlet_api::AppState;
+use hamlet_api::error::ApiResult;
+use hamlet_core::account::{Account, Member};
+use hamlet_core::status::Status;
+use hamlet_core::visibility::Visibility;
+use hamlet_core::{Id, Timestamp};
+
+/// What every page shows around its content.
+pub struct Chrome {
+    pub instance_name: String,
+    /// The signed-in member's username.
+    pub member: Option<String>,
+    /// The token the page's forms carry.
+    pub csrf_token: String,
+}
+
+impl Chrome {
+    pub fn new(state: &AppState, member: Option<&Member>, csrf_token: String) -> Chrome {
+        Chrome {
+            instance_name: state.settings.instance.name.clone(),
+            member: member.map(|m| m.account.username.clone()),
+            csrf_token,
+        }
+    }
+}
+
+/// One post as a page shows it.
+pub struct PostView {
+    pub id: String,
+    pub author_name: String,
+    pub author_acct: String,
+    pub created_at: String,
+    /// "5m", "3h", "2d", or the date.
+    pub age: String,
+    pub visibility: &'static str,
+    pub local_only: bool,
+    pub spoiler_text: String,
+    /// Sanitized HTML: local posts are rendered from escaped text, remote ones through
+    /// the allowlist sanitizer, before they are stored.
+    pub content: String,
+    pub boosted_by: Option<String>,
+}
+
+fn visibility_label(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Public => "Public",
+        Visibility::Unlisted => "Unlisted",
+        Visibility::Private => "Followers only",
+        Visibility::Direct => "Direct",
+    }
+}
+
+/// "5m", "3h", "2d" ago, or the day for older posts.
+pub fn age(at: Timestamp, now: Timestamp) -> String {
+    let seconds = (now.as_millis() - at.as_millis()).max(0) / 1000;
+    match seconds {
+        0..60 => "now".to_owned(),
+        60..3600 => format!("{}m", seconds / 60),
+        3600..86_400 => format!("{}h", seconds / 3600),
+        86_400..604_800 => format!("{}d", seconds / 86_400),
+        _ => at.to_api_day_string(),
+    }
+}
+
+/// The posts with these ids that `viewer` may see (the one audience rule), in order,
+/// with their authors loaded in one query.
+pub async fn posts(state: &AppState, viewer: &Member, ids: &[Id]) -> ApiResult<Vec<PostView>> {
+    let loaded = state.store.statuses_by_ids(ids).await?;
+    let visible = hamlet_api::service::statuses::visible(state, Some(viewer), loaded).await?;
+    let originals: Vec<Id> = visible.iter().filter_map(|s| s.reblog_of_id).collect();
+    let originals: HashMap<Id, Status> = hamlet_api::service::statuses::visible(
+        state,
+        Some(viewer),
+        state.store.statuses_by_ids(&originals).await?,
+    )
+    .await?
+    .into_iter()
+    .map(|s| (s.id, s))
+    .collect();
+    let mut account_ids: Vec<Id> = visible.iter().map(|s| s.account_id).collect();
+    account_ids.extend(originals.values().map(|s| s.account_id));
+    account_ids.sort();
+    account_ids.dedup();
+    let accounts: HashMap<Id, Account> = state
+        .store
+        .accounts_by_ids(&account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let now = Timestamp::now();
+    let mut by_id: HashMap<Id, PostView> = HashMap::new();
+    for status in &visible {
+        let (shown, booster) = match status.reblog_of_id {
+            Some(original) => match originals.get(&original) {
+                Some(original) => (original, accounts.get(&status.account_id)),
+                None => continue,
+            },
+            None => (status, None),
+        };
+        let Some(author) = accounts.get(&shown.account_id) else {
+            continue;
+        };
+        by_id.insert(
+            status.id,
+            PostView {
+                id: status.id.to_string(),
+                author_name: if author.display_name.is_empty() {
+                    author.username.clone()
+                } else {
+                    author.display_name.clone()
+                },
+                author_acct: author.acct(),
+                created_at: shown.created_at.to_api_string(),
+                age: age(shown.created_at, now),
+                visibility: visibility_label(shown.visibility),
+                local_only: shown.local_only,
+                spoiler_text: shown.spoiler_text.clone(),
+                content: shown.content.clone(),
+                boosted_by: booster.map(|b| format!("@{}", b.acct())),
+            },
+        );
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_as_people_say_them() {
+        let now = Timestamp::from_millis(1_700_000_000_000);
+        let ago = |s: i64| Timestamp::from_millis(now.as_millis() - s * 1000);
+        assert_eq!(age(ago(5), now), "now");
+        assert_eq!(age(ago(300), now), "5m");
+        assert_eq!(age(ago(7200), now), "2h");
+        assert_eq!(age(ago(3 * 86_400), now), "3d");
+        assert_eq!(
+            age(ago(30 * 86_400), now),
+            ago(30 * 86_400).to_api_day_string()
+        );
+    }
+}

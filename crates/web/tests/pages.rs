@@ -1,0 +1,353 @@
+//! The web interface over real HTTP: sessions, CSRF, composing, and the audience rule.
+
+use hamlet_core::role::Role;
+use hamlet_testkit::{TestApp, TestMember, spawn_app};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_SECURITY_POLICY, COOKIE, LOCATION, SET_COOKIE};
+
+/// The value of `name` in the response's `Set-Cookie` headers, with the whole header.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|header| {
+            let value = header[name.len() + 1..]
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            (value, header.to_owned())
+        })
+}
+
+fn csrf_in(page: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = page.find(marker).expect("a form with a CSRF token") + marker.len();
+    page[start..]
+        .split('"')
+        .next()
+        .expect("the token ends")
+        .to_owned()
+}
+
+/// A browser signed in as `member`: its session cookie.
+async fn sign_in(app: &TestApp, member: &TestMember) -> String {
+    let form = app.get("/auth/sign_in").send().await.unwrap();
+    let (csrf_cookie, _) = set_cookie(&form, "hamlet_csrf").expect("a CSRF cookie");
+    let token = csrf_in(&form.text().await.unwrap());
+    let response = app
+        .post("/auth/sign_in")
+        .header(COOKIE, format!("hamlet_csrf={csrf_cookie}"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", member.username()),
+            ("password", member.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/home");
+    set_cookie(&response, "hamlet_session")
+        .expect("a session")
+        .0
+}
+
+async fn page(app: &TestApp, path: &str, session: &str) -> (StatusCode, String) {
+    let response = app
+        .get(path)
+        .header(COOKIE, format!("hamlet_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    session: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    app.post(path)
+        .header(COOKIE, format!("hamlet_session={session}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn visitors_see_the_front_page_with_a_strict_policy() {
+    let app = spawn_app().await;
+    let response = app.get("/").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let policy = response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    let body = response.text().await.unwrap();
+    assert!(body.contains("/auth/sign_in"));
+    assert!(body.contains("/assets/web.css"));
+    let css = app.get("/assets/web.css").send().await.unwrap();
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(
+        css.text()
+            .await
+            .unwrap()
+            .contains("prefers-color-scheme: dark")
+    );
+    // Members' pages send visitors to sign in.
+    let home = app.get("/home").send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::SEE_OTHER);
+    assert_eq!(home.headers()[LOCATION], "/auth/sign_in");
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_csrf_token_and_the_right_password() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let form = app.get("/auth/sign_in").send().await.unwrap();
+    let (csrf_cookie, header) = set_cookie(&form, "hamlet_csrf").unwrap();
+    assert!(header.contains("HttpOnly") && header.contains("SameSite=Strict"));
+    let token = csrf_in(&form.text().await.unwrap());
+    let attempt = |cookie: Option<String>, token: String, password: String| {
+        let mut request = app.post("/auth/sign_in");
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, format!("hamlet_csrf={cookie}"));
+        }
+        request
+            .form(&[
+                ("csrf_token", token),
+                ("username", "alice".to_owned()),
+                ("password", password),
+            ])
+            .send()
+    };
+    // No cookie, or a token that is not the cookie's: refused, no session.
+    let no_cookie = attempt(None, token.clone(), alice.password.clone())
+        .await
+        .unwrap();
+    assert_eq!(no_cookie.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&no_cookie, "hamlet_session").is_none());
+    let forged = attempt(
+        Some(csrf_cookie.clone()),
+        "x".repeat(43),
+        alice.password.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let wrong = attempt(
+        Some(csrf_cookie.clone()),
+        token.clone(),
+        "wrong password".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie(&wrong, "hamlet_session").is_none());
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Wrong username or password")
+    );
+
+    let right = attempt(Some(csrf_cookie), token, alice.password.clone())
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    let (session, header) = set_cookie(&right, "hamlet_session").unwrap();
+    assert!(header.contains("HttpOnly"), "{header}");
+    assert!(header.contains("SameSite=Lax"), "{header}");
+    assert!(!header.contains("Secure"), "plain http in tests: {header}");
+    let (status, home) = page(&app, "/home", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("@alice") && home.contains("name=\"status\""));
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited() {
+    let app = spawn_app().await;
+    app.create_member("alice", Role::Member).await;
+    let form = app.get("/auth/sign_in").send().await.unwrap();
+    let (cookie, _) = set_cookie(&form, "hamlet_csrf").unwrap();
+    let token = csrf_in(&form.text().await.unwrap());
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let response = app
+            .post("/auth/sign_in")
+            .header(COOKIE, format!("hamlet_csrf={cookie}"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("username", "alice"),
+                ("password", "not the password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn members_compose_local_only_and_federated_posts() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let session = sign_in(&app, &alice).await;
+    let (_, home) = page(&app, "/home", &session).await;
+    let csrf = csrf_in(&home);
+    // The box starts unticked: the community's default is to federate.
+    assert!(!home.contains("value=\"true\" checked"));
+
+    // Without the token: refused, nothing posted.
+    let forged = post_form(
+        &app,
+        "/statuses",
+        &session,
+        &[("status", "forged"), ("local_only", "true")],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    let written = post_form(
+        &app,
+        "/statuses",
+        &session,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("status", "only for us"),
+            ("visibility", "public"),
+            ("local_only", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(written.status(), StatusCode::SEE_OTHER);
+    let federated = post_form(
+        &app,
+        "/statuses",
+        &session,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("status", "for everyone"),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    assert_eq!(federated.status(), StatusCode::SEE_OTHER);
+    let blank = post_form(
+        &app,
+        "/statuses",
+        &session,
+        &[("csrf_token", csrf.as_str()), ("status", "  ")],
+    )
+    .await;
+    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(blank.text().await.unwrap().contains("role=\"alert\""));
+
+    let (_, home) = page(&app, "/home", &session).await;
+    assert!(home.contains("only for us") && home.contains("for everyone"));
+    assert_eq!(home.matches("class=\"local-only\"").count(), 1, "{home}");
+    assert!(!home.contains("forged"));
+    let (_, local) = page(&app, "/local", &session).await;
+    assert!(local.contains("only for us"));
+
+    // Stored as asked; visitors see only the federated one.
+    let token = app.token(&alice, "read").await;
+    let mine: serde_json::Value = app
+        .get(&format!("/api/v1/accounts/{}/statuses", alice.id()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let locality: Vec<(String, bool)> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["content"].as_str().unwrap().to_owned(),
+                s["local_only"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        locality,
+        [
+            ("<p>for everyone</p>".to_owned(), false),
+            ("<p>only for us</p>".to_owned(), true)
+        ]
+    );
+    let anonymous = app
+        .get(&format!("/api/v1/accounts/{}/statuses", alice.id()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(anonymous.contains("for everyone") && !anonymous.contains("only for us"));
+    let front = app.get("/").send().await.unwrap().text().await.unwrap();
+    assert!(!front.contains("only for us"));
+}
+
+#[tokio::test]
+async fn the_local_only_box_starts_with_the_members_default() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    app.store
+        .set_community_settings(
+            hamlet_store::CommunitySettings {
+                default_local_only: true,
+            },
+            hamlet_core::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let session = sign_in(&app, &alice).await;
+    let (_, home) = page(&app, "/home", &session).await;
+    assert!(home.contains("value=\"true\" checked"), "{home}");
+}
+
+#[tokio::test]
+async fn signing_out_and_password_changes_end_sessions() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let session = sign_in(&app, &alice).await;
+    let (_, home) = page(&app, "/home", &session).await;
+    let csrf = csrf_in(&home);
+    // Signing out needs the session's token.
+    let forged = post_form(&app, "/auth/sign_out", &session, &[("csrf_token", "x")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(page(&app, "/home", &session).await.0, StatusCode::OK);
+    let out = post_form(&app, "/auth/sign_out", &session, &[("csrf_token", &csrf)]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let (_, cleared) = set_cookie(&out, "hamlet_session").unwrap();
+    assert!(cleared.contains("Max-Age=0"));
+    assert_eq!(page(&app, "/home", &session).await.0, StatusCode::SEE_OTHER);
+
+    // A new password signs every browser out.
+    let again = sign_in(&app, &alice).await;
+    assert_eq!(page(&app, "/home", &again).await.0, StatusCode::OK);
+    let hash = hamlet_core::password::Password::parse("a brand new password")
+        .unwrap()
+        .hash();
+    app.store
+        .set_password(alice.member.account.id, &hash)
+        .await
+        .unwrap();
+    assert_eq!(page(&app, "/home", &again).await.0, StatusCode::SEE_OTHER);
+}
