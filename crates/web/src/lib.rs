@@ -7,6 +7,7 @@
 //! is loaded from another host, no script runs.
 
 mod pages;
+mod posts;
 mod session;
 mod views;
 
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/home", get(home))
         .route("/local", get(local))
         .route("/statuses", post(compose))
+        .route("/@{acct}", get(posts::profile))
+        .route("/@{acct}/{id}", get(posts::thread))
         .route(STYLESHEET_PATH, get(stylesheet))
 }
 
@@ -220,7 +223,7 @@ fn forbidden(state: &AppState) -> Response {
 }
 
 /// The compose form with the member's defaults.
-async fn compose_form(
+pub(crate) async fn compose_form(
     state: &AppState,
     member: &hamlet_core::account::Member,
 ) -> Result<ComposeForm, ApiError> {
@@ -255,7 +258,7 @@ async fn home_page(
         chrome: Chrome::new(state, Some(member), session.csrf_token()),
         heading: "Home",
         compose: Some(compose),
-        posts: views::posts(state, member, &ids).await?,
+        posts: views::posts(state, Some(member), &ids).await?,
     };
     Ok(html(status, &page))
 }
@@ -288,7 +291,7 @@ async fn local(State(state): State<AppState>, SignedIn(session): SignedIn) -> Re
             chrome: Chrome::new(&state, Some(member), session.csrf_token()),
             heading: "Community",
             compose: None,
-            posts: views::posts(&state, member, &ids).await?,
+            posts: views::posts(&state, Some(member), &ids).await?,
         };
         Ok(html(StatusCode::OK, &page))
     }
@@ -308,6 +311,9 @@ struct ComposeFields {
     visibility: String,
     /// A ticked checkbox sends its value; an unticked one sends nothing (federated).
     local_only: Option<String>,
+    /// Set by the reply form of a post's page.
+    #[serde(default)]
+    in_reply_to_id: String,
 }
 
 /// `POST /statuses`: writes a post from the compose form, then shows the home timeline.
@@ -337,7 +343,7 @@ async fn compose(
                 sensitive: None,
                 visibility,
                 language: None,
-                in_reply_to_id: None,
+                in_reply_to_id: Some(form.in_reply_to_id.clone()).filter(|id| !id.is_empty()),
                 idempotency_key: None,
                 application_id: None,
                 local_only: Some(form.local_only.is_some()),
@@ -345,6 +351,11 @@ async fn compose(
         )
         .await;
         match written {
+            // A reply is shown in its thread; a new post at the top of the home timeline.
+            Ok(status) if status.in_reply_to_id.is_some() => Ok(see_other(&format!(
+                "/@{}/{}",
+                session.member.account.username, status.id
+            ))),
             Ok(_) => Ok(see_other("/home")),
             Err(ApiError::Validation(problem)) => {
                 let mut compose = compose_form(&state, &session.member).await?;

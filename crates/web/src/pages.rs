@@ -46,3 +46,31 @@ pub struct TimelinePage {
     pub compose: Option<ComposeForm>,
     pub posts: Vec<PostView>,
 }
+
+#[derive(Template)]
+#[template(path = "thread.html")]
+pub struct ThreadPage {
+    pub chrome: Chrome,
+    pub ancestors: Vec<PostView>,
+    pub post: PostView,
+    pub descendants: Vec<PostView>,
+    /// For members: the reply form.
+    pub reply: Option<ComposeForm>,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    pub chrome: Chrome,
+    pub name: String,
+    pub acct: String,
+    /// Sanitized HTML (rendered or sanitized when stored).
+    pub note: String,
+    pub posts: Vec<PostView>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+pub struct NotFoundPage {
+    pub chrome: Chrome,
+}

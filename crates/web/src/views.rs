@@ -31,6 +31,8 @@ impl Chrome {
 /// One post as a page shows it.
 pub struct PostView {
     pub id: String,
+    /// The post's page (`/@acct/id`).
+    pub permalink: String,
     pub author_name: String,
     pub author_acct: String,
     pub created_at: String,
@@ -68,13 +70,17 @@ pub fn age(at: Timestamp, now: Timestamp) -> String {
 
 /// The posts with these ids that `viewer` may see (the one audience rule), in order,
 /// with their authors loaded in one query.
-pub async fn posts(state: &AppState, viewer: &Member, ids: &[Id]) -> ApiResult<Vec<PostView>> {
+pub async fn posts(
+    state: &AppState,
+    viewer: Option<&Member>,
+    ids: &[Id],
+) -> ApiResult<Vec<PostView>> {
     let loaded = state.store.statuses_by_ids(ids).await?;
-    let visible = hamlet_api::service::statuses::visible(state, Some(viewer), loaded).await?;
+    let visible = hamlet_api::service::statuses::visible(state, viewer, loaded).await?;
     let originals: Vec<Id> = visible.iter().filter_map(|s| s.reblog_of_id).collect();
     let originals: HashMap<Id, Status> = hamlet_api::service::statuses::visible(
         state,
-        Some(viewer),
+        viewer,
         state.store.statuses_by_ids(&originals).await?,
     )
     .await?
@@ -109,6 +115,7 @@ pub async fn posts(state: &AppState, viewer: &Member, ids: &[Id]) -> ApiResult<V
             status.id,
             PostView {
                 id: status.id.to_string(),
+                permalink: format!("/@{}/{}", author.acct(), shown.id),
                 author_name: if author.display_name.is_empty() {
                     author.username.clone()
                 } else {

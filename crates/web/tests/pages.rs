@@ -351,3 +351,116 @@ async fn signing_out_and_password_changes_end_sessions() {
         .unwrap();
     assert_eq!(page(&app, "/home", &again).await.0, StatusCode::SEE_OTHER);
 }
+
+/// Alice writes a post through the API; its id.
+async fn api_post(app: &TestApp, token: &str, body: serde_json::Value) -> String {
+    let written: serde_json::Value = app
+        .post("/api/v1/statuses")
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    written["id"].as_str().expect("a post").to_owned()
+}
+
+#[tokio::test]
+async fn post_and_profile_pages_apply_the_audience_rule() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let token = app.token(&alice, "read write").await;
+    let public = api_post(&app, &token, serde_json::json!({"status": "hello world"})).await;
+    let secret = api_post(
+        &app,
+        &token,
+        serde_json::json!({"status": "just us", "local_only": true}),
+    )
+    .await;
+    let private = api_post(
+        &app,
+        &token,
+        serde_json::json!({"status": "followers", "visibility": "private"}),
+    )
+    .await;
+    let visitor = |path: String| {
+        let request = app.get(&path);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+
+    let (status, shown) = visitor(format!("/@alice/{public}")).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert!(shown.contains("hello world") && !shown.contains("name=\"status\""));
+    let missing = visitor("/@alice/1234567890".to_owned()).await;
+    assert_eq!(missing.0, StatusCode::NOT_FOUND);
+    for hidden in [&secret, &private] {
+        assert_eq!(
+            visitor(format!("/@alice/{hidden}")).await,
+            missing,
+            "{hidden}"
+        );
+    }
+    // The wrong author's address is not the post's.
+    assert_eq!(
+        visitor(format!("/@bob/{public}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, profile) = visitor("/@alice".to_owned()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(profile.contains("hello world"));
+    assert!(!profile.contains("just us") && !profile.contains("followers</p>"));
+    assert_eq!(
+        visitor("/@nobody".to_owned()).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Bob, a member, sees the local-only post and replies in place: the reply stays local.
+    let session = sign_in(&app, &bob).await;
+    let (status, shown) = page(&app, &format!("/@alice/{secret}"), &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(shown.contains("just us") && shown.contains("class=\"local-only\""));
+    assert!(shown.contains("stays in the community"), "{shown}");
+    let csrf = csrf_in(&shown);
+    let replied = post_form(
+        &app,
+        "/statuses",
+        &session,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("in_reply_to_id", secret.as_str()),
+            ("status", "@alice me too"),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    assert_eq!(replied.status(), StatusCode::SEE_OTHER);
+    let location = replied.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/@bob/"), "{location}");
+    let (status, thread) = page(&app, &location, &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(thread.contains("just us") && thread.contains("me too"));
+    let reply_id = location.rsplit('/').next().unwrap();
+    let reply: serde_json::Value = app
+        .get(&format!("/api/v1/statuses/{reply_id}"))
+        .bearer_auth(app.token(&bob, "read").await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["local_only"], true);
+    assert_eq!(reply["in_reply_to_id"], secret.as_str());
+    assert_eq!(
+        visitor(location.clone()).await,
+        visitor("/@bob/1234567890".to_owned()).await
+    );
+    let (_, profile) = page(&app, "/@alice", &session).await;
+    assert!(profile.contains("just us") && profile.contains("hello world"));
+}

@@ -1,0 +1,162 @@
+//! Pages of posts and people: a post with its thread (and, for members, the reply
+//! form), and a profile with its posts. Visitors see only what the audience rule lets
+//! anyone see; anything else answers the same 404 page as what does not exist.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hamlet_api::AppState;
+use hamlet_api::error::ApiError;
+use hamlet_api::pages::html;
+use hamlet_api::service::statuses;
+use hamlet_core::account::Member;
+use hamlet_core::{Id, Timestamp, text};
+use hamlet_store::{AccountStatusFilter, Page};
+
+use crate::pages::{NotFoundPage, ProfilePage, ThreadPage};
+use crate::session::{MaybeSignedIn, Session};
+use crate::views::{self, Chrome};
+
+/// Most posts shown above and below a post.
+const THREAD_LIMIT: u32 = 60;
+
+fn chrome(state: &AppState, session: Option<&Session>) -> Chrome {
+    Chrome::new(
+        state,
+        session.map(|s| &s.member),
+        session.map(Session::csrf_token).unwrap_or_default(),
+    )
+}
+
+pub fn not_found(state: &AppState, session: Option<&Session>) -> Response {
+    html(
+        StatusCode::NOT_FOUND,
+        &NotFoundPage {
+            chrome: chrome(state, session),
+        },
+    )
+}
+
+/// `user` or `user@domain`, as the route captures it after `/@`, lowercased for
+/// comparison.
+fn handle(captured: &str) -> Option<String> {
+    (!captured.is_empty()).then(|| captured.to_ascii_lowercase())
+}
+
+/// `GET /@{acct}/{id}`.
+pub async fn thread(
+    State(state): State<AppState>,
+    MaybeSignedIn(session): MaybeSignedIn,
+    Path((acct, id)): Path<(String, String)>,
+) -> Response {
+    let viewer = session.as_ref().map(|s| &s.member);
+    let result: Result<Option<Response>, ApiError> = async {
+        let status = match statuses::load_visible(&state, viewer, &id).await {
+            Ok(status) => status,
+            Err(ApiError::NotFound) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        let Some(author) = state.store.account_by_id(status.account_id).await? else {
+            return Ok(None);
+        };
+        if handle(&acct) != Some(author.acct().to_ascii_lowercase())
+            || status.reblog_of_id.is_some()
+        {
+            return Ok(None);
+        }
+        let viewer_id = viewer.map(|m| m.account.id);
+        let ancestors = state
+            .store
+            .ancestors(status.id, viewer_id, THREAD_LIMIT)
+            .await?;
+        let descendants = state
+            .store
+            .descendants(status.id, viewer_id, THREAD_LIMIT, Timestamp::now())
+            .await?;
+        let mut shown = views::posts(&state, viewer, &[status.id]).await?;
+        let Some(post) = shown.pop() else {
+            return Ok(None);
+        };
+        let reply = match viewer {
+            Some(member) => Some(crate::compose_form(&state, member).await?),
+            None => None,
+        };
+        let page = ThreadPage {
+            chrome: chrome(&state, session.as_ref()),
+            ancestors: views::posts(&state, viewer, &ancestors).await?,
+            post,
+            descendants: views::posts(&state, viewer, &descendants).await?,
+            reply,
+        };
+        Ok(Some(html(StatusCode::OK, &page)))
+    }
+    .await;
+    match result {
+        Ok(Some(page)) => page,
+        Ok(None) => not_found(&state, session.as_ref()),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /@{acct}`: a profile and the posts the viewer may see.
+pub async fn profile(
+    State(state): State<AppState>,
+    MaybeSignedIn(session): MaybeSignedIn,
+    Path(acct): Path<String>,
+) -> Response {
+    let viewer: Option<&Member> = session.as_ref().map(|s| &s.member);
+    let result: Result<Option<Response>, ApiError> = async {
+        let Some(handle) = handle(&acct) else {
+            return Ok(None);
+        };
+        let (username, domain) = match handle.split_once('@') {
+            Some((user, domain)) if domain == state.settings.domain().to_ascii_lowercase() => {
+                (user.to_owned(), None)
+            }
+            Some((user, domain)) => (user.to_owned(), Some(domain.to_owned())),
+            None => (handle.clone(), None),
+        };
+        let Some(account) = state
+            .store
+            .account_by_acct(&username, domain.as_deref())
+            .await?
+        else {
+            return Ok(None);
+        };
+        if account.is_suspended() {
+            return Ok(None);
+        }
+        let ids: Vec<Id> = state
+            .store
+            .account_statuses(
+                account.id,
+                viewer.map(|m| m.account.id),
+                AccountStatusFilter::default(),
+                Page::newest(crate::TIMELINE_LENGTH),
+            )
+            .await?;
+        let note = if account.is_local() {
+            text::plain_to_html(&account.note)
+        } else {
+            account.note.clone()
+        };
+        let page = ProfilePage {
+            chrome: chrome(&state, session.as_ref()),
+            name: if account.display_name.is_empty() {
+                account.username.clone()
+            } else {
+                account.display_name.clone()
+            },
+            acct: account.acct(),
+            note,
+            posts: views::posts(&state, viewer, &ids).await?,
+        };
+        Ok(Some(html(StatusCode::OK, &page)))
+    }
+    .await;
+    match result {
+        Ok(Some(page)) => page,
+        Ok(None) => not_found(&state, session.as_ref()),
+        Err(error) => error.into_response(),
+    }
+}
