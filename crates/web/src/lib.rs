@@ -6,6 +6,7 @@
 //! Pages send the strict Content-Security-Policy of `hamlet_api::pages::html`: nothing
 //! is loaded from another host, no script runs.
 
+mod account;
 mod pages;
 mod posts;
 mod session;
@@ -46,6 +47,16 @@ pub fn routes() -> Router<AppState> {
         .route("/home", get(home))
         .route("/local", get(local))
         .route("/statuses", post(compose))
+        .route("/notifications", get(account::notifications))
+        .route(
+            "/settings",
+            get(account::settings).post(account::save_settings),
+        )
+        .route("/settings/password", post(account::change_password))
+        .route(
+            "/settings/sign_out_everywhere",
+            post(account::sign_out_everywhere),
+        )
         .route("/@{acct}", get(posts::profile))
         .route("/@{acct}/{id}", get(posts::thread))
         .route(STYLESHEET_PATH, get(stylesheet))
@@ -65,7 +76,7 @@ async fn stylesheet() -> Response {
     response
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -213,7 +224,7 @@ async fn sign_out(
     response
 }
 
-fn forbidden(state: &AppState) -> Response {
+pub(crate) fn forbidden(state: &AppState) -> Response {
     message(
         &state.settings,
         StatusCode::FORBIDDEN,

@@ -74,3 +74,38 @@ pub struct ProfilePage {
 pub struct NotFoundPage {
     pub chrome: Chrome,
 }
+
+/// One notification as the page shows it.
+pub struct NotificationView {
+    /// `@acct` of who caused it.
+    pub who: String,
+    /// "favourited your post", ...
+    pub what: &'static str,
+    pub created_at: String,
+    pub age: String,
+    pub post: Option<PostView>,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub chrome: Chrome,
+    pub items: Vec<NotificationView>,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub struct SettingsPage<'a> {
+    pub chrome: Chrome,
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    pub display_name: String,
+    pub note: String,
+    pub locked: bool,
+    pub visibilities: &'static [(&'static str, &'static str)],
+    pub privacy: &'static str,
+    /// `community`, `local_only` or `federated`.
+    pub locality: &'static str,
+    /// What the community's default is, in words.
+    pub community_locality: &'static str,
+}

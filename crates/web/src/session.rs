@@ -35,6 +35,11 @@ impl Session {
     pub fn token_digest(&self) -> String {
         secret::digest(&self.token)
     }
+
+    /// The same session, with the member as just reloaded.
+    pub fn with_member(self, member: Member) -> Session {
+        Session { member, ..self }
+    }
 }
 
 fn csrf_for(session_token: &str) -> String {

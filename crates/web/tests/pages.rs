@@ -464,3 +464,155 @@ async fn post_and_profile_pages_apply_the_audience_rule() {
     let (_, profile) = page(&app, "/@alice", &session).await;
     assert!(profile.contains("just us") && profile.contains("hello world"));
 }
+
+#[tokio::test]
+async fn notifications_show_who_did_what() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let bobs = app.token(&bob, "read write").await;
+    api_post(
+        &app,
+        &bobs,
+        serde_json::json!({"status": "@alice look at this", "local_only": true}),
+    )
+    .await;
+    let session = sign_in(&app, &alice).await;
+    let (status, shown) = page(&app, "/notifications", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        shown.contains("@bob") && shown.contains("mentioned you"),
+        "{shown}"
+    );
+    assert!(shown.contains("look at this") && shown.contains("class=\"local-only\""));
+    assert_eq!(
+        app.get("/notifications").send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn settings_change_the_profile_and_the_defaults() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let session = sign_in(&app, &alice).await;
+    let (status, shown) = page(&app, "/settings", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&shown);
+    let form = |csrf: String, privacy: &'static str| {
+        vec![
+            ("csrf_token", csrf),
+            ("display_name", "Alice A".to_owned()),
+            ("note", "Gardens & <bees>".to_owned()),
+            ("locked", "true".to_owned()),
+            ("privacy", privacy.to_owned()),
+            ("locality", "local_only".to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        app.post("/settings")
+            .header(COOKIE, format!("hamlet_session={session}"))
+            .form(&fields)
+            .send()
+    };
+    assert_eq!(
+        send(form("x".into(), "unlisted")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let bad = send(form(csrf.clone(), "everyone")).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = send(form(csrf.clone(), "unlisted")).await.unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    let saved = saved.text().await.unwrap();
+    assert!(
+        saved.contains("Saved.") && saved.contains("Gardens"),
+        "{saved}"
+    );
+    assert!(!saved.contains("<bees>"), "the bio is escaped: {saved}");
+
+    let me: serde_json::Value = app
+        .get("/api/v1/accounts/verify_credentials")
+        .bearer_auth(app.token(&alice, "read").await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["display_name"], "Alice A");
+    assert_eq!(me["locked"], true);
+    assert_eq!(me["source"]["note"], "Gardens & <bees>");
+    assert_eq!(me["source"]["privacy"], "unlisted");
+    assert_eq!(me["source"]["local_only"], true);
+    // The compose form now starts local-only and unlisted.
+    let (_, home) = page(&app, "/home", &session).await;
+    assert!(home.contains("value=\"true\" checked"));
+    assert!(home.contains("<option value=\"unlisted\" selected>"));
+}
+
+#[tokio::test]
+async fn a_new_password_signs_out_everywhere_but_here() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let token = app.token(&alice, "read").await;
+    let elsewhere = sign_in(&app, &alice).await;
+    let here = sign_in(&app, &alice).await;
+    let (_, shown) = page(&app, "/settings", &here).await;
+    let csrf = csrf_in(&shown);
+    let change = |current: &str, new: &str, again: &str| {
+        let fields = [
+            ("csrf_token", csrf.clone()),
+            ("current_password", current.to_owned()),
+            ("new_password", new.to_owned()),
+            ("password_confirmation", again.to_owned()),
+        ];
+        app.post("/settings/password")
+            .header(COOKIE, format!("hamlet_session={here}"))
+            .form(&fields)
+            .send()
+    };
+    let wrong = change("not it", "a new password", "a new password")
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let differ = change(&alice.password, "a new password", "another one")
+        .await
+        .unwrap();
+    assert_eq!(differ.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = change(&alice.password, "a new password", "a new password")
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let (fresh, _) = set_cookie(&changed, "hamlet_session").unwrap();
+    assert_eq!(page(&app, "/home", &fresh).await.0, StatusCode::OK);
+    assert_eq!(page(&app, "/home", &here).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        page(&app, "/home", &elsewhere).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let api = app
+        .get("/api/v1/accounts/verify_credentials")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+
+    // Signing out everywhere ends this browser's session too.
+    let renamed = TestMember {
+        member: alice.member.clone(),
+        password: "a new password".into(),
+    };
+    let other = sign_in(&app, &renamed).await;
+    let (_, shown) = page(&app, "/settings", &fresh).await;
+    let out = post_form(
+        &app,
+        "/settings/sign_out_everywhere",
+        &fresh,
+        &[("csrf_token", &csrf_in(&shown))],
+    )
+    .await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(page(&app, "/home", &fresh).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&app, "/home", &other).await.0, StatusCode::SEE_OTHER);
+}

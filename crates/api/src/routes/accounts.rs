@@ -1,9 +1,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
+use hamlet_core::Id;
 use hamlet_core::account::{
     self as rules, AccountStats, Language, Member, ProfileField, ProfileUpdate,
 };
-use hamlet_core::{Id, Timestamp};
 use hamlet_store::StatsFor;
 use serde::Deserialize;
 
@@ -158,28 +158,7 @@ pub async fn update_credentials(
     let update = params
         .into_update()
         .map_err(|e| ApiError::Validation(e.to_string()))?;
-    if !update.is_empty() {
-        // Followers' servers refresh the profile they show: the Update, built from the
-        // profile as it will be, is committed with the change. Posting defaults are
-        // nobody else's business.
-        let now = Timestamp::now();
-        let federate = if update.changes_profile() {
-            Some(
-                state
-                    .federation
-                    .profile_update_outbound(&update.applied_to(&member.account, now))?,
-            )
-        } else {
-            None
-        };
-        state
-            .store
-            .update_profile(member.account.id, &update, now, federate.as_ref())
-            .await?;
-        if federate.is_some() {
-            state.federation.delivery.wake();
-        }
-    }
+    crate::service::members::update_profile(&state, member, &update).await?;
     let member = state
         .store
         .member_by_id(member.account.id)

@@ -101,3 +101,34 @@ pub async fn create_first_admin(
         .create_first_admin(&secret::digest(link_token), Timestamp::now(), new)
         .await
 }
+
+/// Changes a member's profile and posting defaults. When what others see changes, the
+/// `Update` to followers' servers, built from the profile as it will be, is committed
+/// with the change; posting defaults are nobody else's business.
+pub async fn update_profile(
+    state: &crate::AppState,
+    member: &Member,
+    update: &hamlet_core::account::ProfileUpdate,
+) -> Result<(), crate::error::ApiError> {
+    if update.is_empty() {
+        return Ok(());
+    }
+    let now = hamlet_core::Timestamp::now();
+    let federate = if update.changes_profile() {
+        Some(
+            state
+                .federation
+                .profile_update_outbound(&update.applied_to(&member.account, now))?,
+        )
+    } else {
+        None
+    };
+    state
+        .store
+        .update_profile(member.account.id, update, now, federate.as_ref())
+        .await?;
+    if federate.is_some() {
+        state.federation.delivery.wake();
+    }
+    Ok(())
+}
