@@ -58,6 +58,8 @@ pub fn routes() -> Router<AppState> {
             post(account::sign_out_everywhere),
         )
         .route("/@{acct}", get(posts::profile))
+        .route("/@{acct}/follow", post(posts::follow))
+        .route("/@{acct}/unfollow", post(posts::unfollow))
         .route("/@{acct}/{id}", get(posts::thread))
         .route(STYLESHEET_PATH, get(stylesheet))
 }

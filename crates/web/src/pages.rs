@@ -66,7 +66,16 @@ pub struct ProfilePage {
     pub acct: String,
     /// Sanitized HTML (rendered or sanitized when stored).
     pub note: String,
+    /// For a member looking at someone else: how they are related.
+    pub relation: Option<RelationView>,
     pub posts: Vec<PostView>,
+}
+
+/// A member's relation to the account of a profile.
+pub struct RelationView {
+    pub following: bool,
+    pub requested: bool,
+    pub followed_by: bool,
 }
 
 #[derive(Template)]

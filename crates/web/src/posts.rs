@@ -8,13 +8,15 @@ use axum::response::{IntoResponse, Response};
 use hamlet_api::AppState;
 use hamlet_api::error::ApiError;
 use hamlet_api::pages::html;
+use hamlet_api::service::relationships::{self, FollowOptions};
 use hamlet_api::service::statuses;
-use hamlet_core::account::Member;
+use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp, text};
 use hamlet_store::{AccountStatusFilter, Page};
+use serde::Deserialize;
 
-use crate::pages::{NotFoundPage, ProfilePage, ThreadPage};
-use crate::session::{MaybeSignedIn, Session};
+use crate::pages::{NotFoundPage, ProfilePage, RelationView, ThreadPage};
+use crate::session::{MaybeSignedIn, Session, SignedIn};
 use crate::views::{self, Chrome};
 
 /// Most posts shown above and below a post.
@@ -106,26 +108,9 @@ pub async fn profile(
 ) -> Response {
     let viewer: Option<&Member> = session.as_ref().map(|s| &s.member);
     let result: Result<Option<Response>, ApiError> = async {
-        let Some(handle) = handle(&acct) else {
+        let Some(account) = account_named(&state, &acct).await? else {
             return Ok(None);
         };
-        let (username, domain) = match handle.split_once('@') {
-            Some((user, domain)) if domain == state.settings.domain().to_ascii_lowercase() => {
-                (user.to_owned(), None)
-            }
-            Some((user, domain)) => (user.to_owned(), Some(domain.to_owned())),
-            None => (handle.clone(), None),
-        };
-        let Some(account) = state
-            .store
-            .account_by_acct(&username, domain.as_deref())
-            .await?
-        else {
-            return Ok(None);
-        };
-        if account.is_suspended() {
-            return Ok(None);
-        }
         let ids: Vec<Id> = state
             .store
             .account_statuses(
@@ -140,6 +125,21 @@ pub async fn profile(
         } else {
             account.note.clone()
         };
+        let relation = match viewer {
+            Some(member) if member.account.id != account.id => {
+                let found = state
+                    .store
+                    .relationships(member.account.id, &[account.id], Timestamp::now())
+                    .await?;
+                let found = found.first().copied().unwrap_or_default();
+                Some(RelationView {
+                    following: found.following,
+                    requested: found.requested,
+                    followed_by: found.followed_by,
+                })
+            }
+            _ => None,
+        };
         let page = ProfilePage {
             chrome: chrome(&state, session.as_ref()),
             name: if account.display_name.is_empty() {
@@ -149,6 +149,7 @@ pub async fn profile(
             },
             acct: account.acct(),
             note,
+            relation,
             posts: views::posts(&state, viewer, &ids).await?,
         };
         Ok(Some(html(StatusCode::OK, &page)))
@@ -159,4 +160,79 @@ pub async fn profile(
         Ok(None) => not_found(&state, session.as_ref()),
         Err(error) => error.into_response(),
     }
+}
+
+/// The (not suspended) account a profile address names: `user` here, `user@domain`
+/// elsewhere.
+async fn account_named(state: &AppState, captured: &str) -> Result<Option<Account>, ApiError> {
+    let Some(handle) = handle(captured) else {
+        return Ok(None);
+    };
+    let (username, domain) = match handle.split_once('@') {
+        Some((user, domain)) if domain == state.settings.domain().to_ascii_lowercase() => {
+            (user.to_owned(), None)
+        }
+        Some((user, domain)) => (user.to_owned(), Some(domain.to_owned())),
+        None => (handle.clone(), None),
+    };
+    let account = state
+        .store
+        .account_by_acct(&username, domain.as_deref())
+        .await?;
+    Ok(account.filter(|a| !a.is_suspended()))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /@{acct}/follow` and `/@{acct}/unfollow`, from a profile's button.
+async fn change_follow(
+    state: AppState,
+    session: Session,
+    acct: String,
+    form: CsrfOnly,
+    follow: bool,
+) -> Response {
+    if !session.verify_csrf(&form.csrf_token) {
+        return crate::forbidden(&state);
+    }
+    let result: Result<Option<Response>, ApiError> = async {
+        let Some(target) = account_named(&state, &acct).await? else {
+            return Ok(None);
+        };
+        if follow {
+            relationships::follow(&state, &session.member, &target, FollowOptions::default())
+                .await?;
+        } else {
+            relationships::unfollow(&state, &session.member, &target).await?;
+        }
+        Ok(Some(crate::see_other(&format!("/@{}", target.acct()))))
+    }
+    .await;
+    match result {
+        Ok(Some(response)) => response,
+        Ok(None) | Err(ApiError::NotFound) => not_found(&state, Some(&session)),
+        Err(error) => error.into_response(),
+    }
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(acct): Path<String>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Response {
+    change_follow(state, session, acct, form, true).await
+}
+
+pub async fn unfollow(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(acct): Path<String>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Response {
+    change_follow(state, session, acct, form, false).await
 }

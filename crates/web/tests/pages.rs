@@ -616,3 +616,41 @@ async fn a_new_password_signs_out_everywhere_but_here() {
     assert_eq!(page(&app, "/home", &fresh).await.0, StatusCode::SEE_OTHER);
     assert_eq!(page(&app, "/home", &other).await.0, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn members_follow_each_other_from_profiles() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let alices = sign_in(&app, &alice).await;
+    let bobs = sign_in(&app, &bob).await;
+    let (status, profile) = page(&app, "/@bob", &alices).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(profile.contains("action=\"/@bob/follow\""), "{profile}");
+    let csrf = csrf_in(&profile);
+    let forged = post_form(&app, "/@bob/follow", &alices, &[("csrf_token", "x")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let followed = post_form(&app, "/@bob/follow", &alices, &[("csrf_token", &csrf)]).await;
+    assert_eq!(followed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(followed.headers()[LOCATION], "/@bob");
+    let (_, profile) = page(&app, "/@bob", &alices).await;
+    assert!(profile.contains("You follow @bob") && profile.contains("/@bob/unfollow"));
+    let (_, seen_by_bob) = page(&app, "/@alice", &bobs).await;
+    assert!(seen_by_bob.contains("Follows you"));
+    let (_, notified) = page(&app, "/notifications", &bobs).await;
+    assert!(notified.contains("@alice") && notified.contains("followed you"));
+    // Bob's posts now reach alice's home timeline.
+    let token = app.token(&bob, "write").await;
+    api_post(&app, &token, serde_json::json!({"status": "hi followers"})).await;
+    let (_, home) = page(&app, "/home", &alices).await;
+    assert!(home.contains("hi followers"));
+    let unfollowed = post_form(&app, "/@bob/unfollow", &alices, &[("csrf_token", &csrf)]).await;
+    assert_eq!(unfollowed.status(), StatusCode::SEE_OTHER);
+    let (_, profile) = page(&app, "/@bob", &alices).await;
+    assert!(profile.contains("action=\"/@bob/follow\""));
+    // Nobody follows themselves, or nobody.
+    let own = post_form(&app, "/@alice/follow", &alices, &[("csrf_token", &csrf)]).await;
+    assert_eq!(own.status(), StatusCode::NOT_FOUND);
+    let nobody = post_form(&app, "/@nobody/follow", &alices, &[("csrf_token", &csrf)]).await;
+    assert_eq!(nobody.status(), StatusCode::NOT_FOUND);
+}

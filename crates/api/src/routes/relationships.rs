@@ -14,6 +14,7 @@ use crate::entities;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{PageParams, link_header};
 use crate::params::{Params, Query, flex};
+use crate::service::relationships::{self, FollowOptions};
 
 /// The account named in the path, which must exist. It may be the member's own: as on
 /// Mastodon (BlockService, MuteService, UnfollowService), blocking, muting or unfollowing
@@ -58,45 +59,12 @@ pub async fn follow(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
     let target = named_account(&state, &id).await?;
-    // Mastodon's FollowService: following oneself is "Record not found".
-    if target.id == member.account.id {
-        return Err(ApiError::NotFound);
-    }
-    let now = Timestamp::now();
-    let current = state
-        .store
-        .relationships(member.account.id, &[target.id], now)
-        .await?;
-    let current = current.first().copied().unwrap_or_default();
-    if current.blocking || current.blocked_by {
-        return Err(ApiError::Forbidden("This action is not allowed".into()));
-    }
-    if target.is_suspended() {
-        return Err(ApiError::NotFound);
-    }
-    // A remote account answers with Accept or Reject: until then the follow is a
-    // request, whatever its profile says.
-    let remote = target.remote.is_some();
-    // A Follow goes to a remote account unless already following (then only the
-    // options change).
-    let follow = match current.following {
-        true => None,
-        false => state.federation.follow_outbound(&member.account, &target)?,
+    let defaults = FollowOptions::default();
+    let options = FollowOptions {
+        reblogs: params.reblogs.unwrap_or(defaults.reblogs),
+        notify: params.notify.unwrap_or(defaults.notify),
     };
-    state
-        .store
-        .follow(
-            member.account.id,
-            target.id,
-            target.locked || remote,
-            params.reblogs.unwrap_or(true),
-            params.notify.unwrap_or(false),
-            now,
-            follow.as_ref().map(|(uri, _)| uri.as_str()),
-            follow.as_ref().map(|(_, outbound)| outbound),
-        )
-        .await?;
-    state.federation.delivery.wake();
+    relationships::follow(&state, member, &target, options).await?;
     relationship(&state, member, target.id).await
 }
 
@@ -108,17 +76,7 @@ pub async fn unfollow(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
     let target = named_account(&state, &id).await?;
-    if target.id != member.account.id {
-        let follow_uri = state.store.follow_uri(member.account.id, target.id).await?;
-        let undo = state
-            .federation
-            .unfollow_outbound(&member.account, &target, follow_uri)?;
-        state
-            .store
-            .unfollow(member.account.id, target.id, undo.as_ref())
-            .await?;
-        state.federation.delivery.wake();
-    }
+    relationships::unfollow(&state, member, &target).await?;
     relationship(&state, member, target.id).await
 }
 

@@ -1,6 +1,7 @@
 //! Operations that span several steps (validation, slow hashing, storage), shared by the
-//! API handlers and the command line.
+//! API handlers, the web interface and the command line.
 
 pub mod members;
+pub mod relationships;
 pub mod resolve;
 pub mod statuses;
