@@ -73,7 +73,7 @@ pub async fn notifications(State(state): State<AppState>, SignedIn(session): Sig
             })
             .collect();
         let page = NotificationsPage {
-            chrome: Chrome::new(&state, Some(member), session.csrf_token()),
+            chrome: Chrome::new(&state, Some(member), session.csrf_token()).at("/notifications"),
             items,
         };
         Ok(html(StatusCode::OK, &page))

@@ -7,6 +7,7 @@
 //! is loaded from another host, no script runs.
 
 mod account;
+mod actions;
 mod pages;
 mod posts;
 mod session;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/home", get(home))
         .route("/local", get(local))
         .route("/statuses", post(compose))
+        .route("/statuses/{id}/{action}", post(actions::act))
         .route("/notifications", get(account::notifications))
         .route(
             "/settings",
@@ -268,7 +270,7 @@ async fn home_page(
         )
         .await?;
     let page = TimelinePage {
-        chrome: Chrome::new(state, Some(member), session.csrf_token()),
+        chrome: Chrome::new(state, Some(member), session.csrf_token()).at("/home"),
         heading: "Home",
         compose: Some(compose),
         posts: views::posts(state, Some(member), &ids).await?,
@@ -301,7 +303,7 @@ async fn local(State(state): State<AppState>, SignedIn(session): SignedIn) -> Re
             )
             .await?;
         let page = TimelinePage {
-            chrome: Chrome::new(&state, Some(member), session.csrf_token()),
+            chrome: Chrome::new(&state, Some(member), session.csrf_token()).at("/local"),
             heading: "Community",
             compose: None,
             posts: views::posts(&state, Some(member), &ids).await?,

@@ -84,7 +84,11 @@ pub async fn thread(
             None => None,
         };
         let page = ThreadPage {
-            chrome: chrome(&state, session.as_ref()),
+            chrome: chrome(&state, session.as_ref()).at(&format!(
+                "/@{}/{}",
+                author.acct(),
+                status.id
+            )),
             ancestors: views::posts(&state, viewer, &ancestors).await?,
             post,
             descendants: views::posts(&state, viewer, &descendants).await?,
@@ -141,7 +145,7 @@ pub async fn profile(
             _ => None,
         };
         let page = ProfilePage {
-            chrome: chrome(&state, session.as_ref()),
+            chrome: chrome(&state, session.as_ref()).at(&format!("/@{}", account.acct())),
             name: if account.display_name.is_empty() {
                 account.username.clone()
             } else {

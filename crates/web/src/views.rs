@@ -8,6 +8,7 @@ use hamlet_core::account::{Account, Member};
 use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
+use hamlet_store::Mark;
 
 /// What every page shows around its content.
 pub struct Chrome {
@@ -16,6 +17,8 @@ pub struct Chrome {
     pub member: Option<String>,
     /// The token the page's forms carry.
     pub csrf_token: String,
+    /// Where a post's buttons bring the member back to: this page.
+    pub return_to: String,
 }
 
 impl Chrome {
@@ -24,7 +27,14 @@ impl Chrome {
             instance_name: state.settings.instance.name.clone(),
             member: member.map(|m| m.account.username.clone()),
             csrf_token,
+            return_to: "/home".to_owned(),
         }
+    }
+
+    /// The chrome of the page at `path` (a local path).
+    pub fn at(mut self, path: &str) -> Chrome {
+        self.return_to = path.to_owned();
+        self
     }
 }
 
@@ -45,6 +55,19 @@ pub struct PostView {
     /// the allowlist sanitizer, before they are stored.
     pub content: String,
     pub boosted_by: Option<String>,
+    /// For a signed-in member: their marks on the post, for its buttons.
+    pub marks: Option<Marks>,
+}
+
+/// A member's own relation to a post.
+pub struct Marks {
+    /// The id of the post the buttons act on (a boost's original).
+    pub target: String,
+    pub favourited: bool,
+    pub boosted: bool,
+    pub bookmarked: bool,
+    /// Whether it may be boosted (public or unlisted, or the member's own).
+    pub boostable: bool,
 }
 
 fn visibility_label(visibility: Visibility) -> &'static str {
@@ -98,6 +121,22 @@ pub async fn posts(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    let shown_ids: Vec<Id> = visible
+        .iter()
+        .map(|s| s.reblog_of_id.unwrap_or(s.id))
+        .collect();
+    let (favourited, boosted, bookmarked) = match viewer {
+        Some(member) => {
+            let me = member.account.id;
+            let store = &state.store;
+            (
+                store.marked_among(Mark::Favourite, me, &shown_ids).await?,
+                store.reblogged_by_viewer(me, &shown_ids).await?,
+                store.marked_among(Mark::Bookmark, me, &shown_ids).await?,
+            )
+        }
+        None => Default::default(),
+    };
     let now = Timestamp::now();
     let mut by_id: HashMap<Id, PostView> = HashMap::new();
     for status in &visible {
@@ -129,6 +168,17 @@ pub async fn posts(
                 spoiler_text: shown.spoiler_text.clone(),
                 content: shown.content.clone(),
                 boosted_by: booster.map(|b| format!("@{}", b.acct())),
+                marks: viewer.map(|member| Marks {
+                    target: shown.id.to_string(),
+                    favourited: favourited.contains(&shown.id),
+                    boosted: boosted.contains(&shown.id),
+                    bookmarked: bookmarked.contains(&shown.id),
+                    boostable: match shown.visibility {
+                        Visibility::Public | Visibility::Unlisted => true,
+                        Visibility::Private => shown.account_id == member.account.id,
+                        Visibility::Direct => false,
+                    },
+                }),
             },
         );
     }

@@ -654,3 +654,77 @@ async fn members_follow_each_other_from_profiles() {
     let nobody = post_form(&app, "/@nobody/follow", &alices, &[("csrf_token", &csrf)]).await;
     assert_eq!(nobody.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn buttons_favourite_boost_and_bookmark_posts() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let token = app.token(&alice, "read write").await;
+    let secret = api_post(
+        &app,
+        &token,
+        serde_json::json!({"status": "among us", "local_only": true}),
+    )
+    .await;
+    let bobs = sign_in(&app, &bob).await;
+    let (_, local) = page(&app, "/local", &bobs).await;
+    assert!(local.contains(&format!("action=\"/statuses/{secret}/favourite\"")));
+    let csrf = csrf_in(&local);
+    for action in ["favourite", "boost", "bookmark"] {
+        let done = post_form(
+            &app,
+            &format!("/statuses/{secret}/{action}"),
+            &bobs,
+            &[("csrf_token", &csrf), ("return_to", "/local")],
+        )
+        .await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER, "{action}");
+        assert_eq!(done.headers()[LOCATION], "/local");
+    }
+    let (_, local) = page(&app, "/local", &bobs).await;
+    assert!(local.contains(&format!("action=\"/statuses/{secret}/unfavourite\"")));
+    assert!(local.contains(&format!("action=\"/statuses/{secret}/unboost\"")));
+    assert!(local.contains(&format!("action=\"/statuses/{secret}/unbookmark\"")));
+    let seen: serde_json::Value = app
+        .get(&format!("/api/v1/statuses/{secret}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["favourites_count"], 1);
+    assert_eq!(seen["reblogs_count"], 1);
+    // The boost is local-only too: bob's profile shows it to members, not to visitors.
+    let (_, profile) = page(&app, "/@bob", &bobs).await;
+    assert!(profile.contains("among us") && profile.contains("Boosted by @bob"));
+    let visitor = app.get("/@bob").send().await.unwrap().text().await.unwrap();
+    assert!(!visitor.contains("among us"));
+    // Elsewhere is never a place to go back to; a forged form does nothing.
+    let away = post_form(
+        &app,
+        &format!("/statuses/{secret}/unfavourite"),
+        &bobs,
+        &[("csrf_token", &csrf), ("return_to", "//evil.example/")],
+    )
+    .await;
+    assert_eq!(away.headers()[LOCATION], "/home");
+    let forged = post_form(
+        &app,
+        &format!("/statuses/{secret}/favourite"),
+        &bobs,
+        &[("csrf_token", "x"), ("return_to", "/local")],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let unknown = post_form(
+        &app,
+        "/statuses/1234567/favourite",
+        &bobs,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}

@@ -3,12 +3,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use hamlet_core::account::Member;
-use hamlet_core::limits::MAX_PINNED_STATUSES;
-use hamlet_core::status::Status;
-use hamlet_core::visibility::Visibility;
-use hamlet_core::{Id, Timestamp};
-use hamlet_store::{Created, Mark, StatsFor};
+use hamlet_core::Id;
+use hamlet_store::{Mark, StatsFor};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -19,14 +15,7 @@ use crate::pagination::{PageParams, link_header};
 use crate::params::{Params, Query, flex};
 use crate::service::statuses;
 
-/// A boost stands for the post it boosts: marks apply to the original.
-async fn target(state: &AppState, member: &Member, id: &str) -> ApiResult<Status> {
-    let status = statuses::load_visible(state, Some(member), id).await?;
-    match status.reblog_of_id {
-        Some(original) => statuses::load_visible(state, Some(member), &original.to_string()).await,
-        None => Ok(status),
-    }
-}
+use crate::service::interactions::{self, target};
 
 async fn set_mark(
     state: AppState,
@@ -42,72 +31,10 @@ async fn set_mark(
     };
     let member = auth.member_with_scope(&[scope])?;
     let status = target(&state, member, &id).await?;
-    let me = member.account.id;
-    if on {
-        if mark == Mark::Pin {
-            if status.account_id != me {
-                return Err(ApiError::Validation(
-                    "You can only pin your own posts".into(),
-                ));
-            }
-            if status.visibility == Visibility::Direct {
-                return Err(ApiError::Validation(
-                    "Direct messages cannot be pinned".into(),
-                ));
-            }
-            let pinned = state
-                .store
-                .marked_among(Mark::Pin, me, &[status.id])
-                .await?;
-            if pinned.is_empty()
-                && state.store.count_pins(me).await? >= u64::from(MAX_PINNED_STATUSES)
-            {
-                return Err(ApiError::Validation(format!(
-                    "You have already pinned the maximum number of posts ({MAX_PINNED_STATUSES})"
-                )));
-            }
-        }
-        let like = match mark {
-            Mark::Favourite => favourite_outbound(&state, member, &status, true).await?,
-            _ => None,
-        };
-        state
-            .store
-            .mark(mark, me, status.id, Timestamp::now(), like.as_ref())
-            .await?;
-    } else {
-        let undo = match mark {
-            Mark::Favourite => favourite_outbound(&state, member, &status, false).await?,
-            _ => None,
-        };
-        state
-            .store
-            .unmark(mark, me, status.id, undo.as_ref())
-            .await?;
-    }
-    state.federation.delivery.wake();
+    interactions::set_mark(&state, member, &status, mark, on).await?;
     Ok(Json(
         statuses::render_one(&state, Some(member), status).await?,
     ))
-}
-
-/// A favourite of a remote post is a `Like` to its author (and its undoing an `Undo`),
-/// enqueued with the favourite itself.
-async fn favourite_outbound(
-    state: &AppState,
-    member: &hamlet_core::account::Member,
-    status: &hamlet_core::status::Status,
-    on: bool,
-) -> ApiResult<Option<hamlet_store::Outbound>> {
-    let Some(author) = state.store.account_by_id(status.account_id).await? else {
-        return Ok(None);
-    };
-    let federation = &state.federation;
-    Ok(if on {
-        federation.like_outbound(&member.account, status, &author)?
-    } else {
-        federation.undo_like_outbound(&member.account, status, &author)?
-    })
 }
 
 macro_rules! mark_handler {
@@ -144,59 +71,16 @@ pub async fn reblog(
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
     let original = target(&state, member, &id).await?;
-    let own = original.account_id == member.account.id;
-    let allowed = match original.visibility {
-        Visibility::Public | Visibility::Unlisted => true,
-        Visibility::Private => own,
-        Visibility::Direct => false,
-    };
-    if !allowed {
-        return Err(ApiError::Forbidden("This action is not allowed".into()));
-    }
-    let requested = match params.visibility.as_deref().filter(|v| !v.is_empty()) {
-        Some(v) => v
-            .parse()
-            .map_err(|e| ApiError::Validation(format!("visibility {e}")))?,
-        None => member.user.defaults.privacy,
-    };
-    // A boost is never more visible than the post, and never a direct message.
-    let visibility = match (original.visibility, requested) {
-        (Visibility::Private, _) | (_, Visibility::Private) | (_, Visibility::Direct) => {
-            Visibility::Private
-        }
-        (_, Visibility::Unlisted) | (Visibility::Unlisted, _) => Visibility::Unlisted,
-        _ => Visibility::Public,
-    };
-    // Followers-only boosts stay here; the others are announced with the boost itself.
-    let original_author = match visibility {
-        Visibility::Private => None,
-        _ => state.store.account_by_id(original.account_id).await?,
-    };
-    let now = Timestamp::now();
-    let federate = |boost_id| {
-        let author = original_author.as_ref()?;
-        state
-            .federation
-            .announce_outbound(&member.account, boost_id, now, &original, author)
-            .map_err(|error| tracing::error!(%error, "could not build the Announce of a boost"))
-            .ok()
-            .flatten()
-    };
-    let created = state
-        .store
-        .reblog(
-            member.account.id,
-            original.id,
-            visibility,
-            None,
-            now,
-            federate,
-        )
-        .await?;
-    let id = match created {
-        Created::New(id) | Created::Existing(id) => id,
-    };
-    state.federation.delivery.wake();
+    let requested = params
+        .visibility
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse()
+                .map_err(|e| ApiError::Validation(format!("visibility {e}")))
+        })
+        .transpose()?;
+    let id = interactions::reblog(&state, member, &original, requested).await?;
     let boost = state
         .store
         .status_by_id(id)
@@ -215,25 +99,7 @@ pub async fn unreblog(
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
     let original = target(&state, member, &id).await?;
-    let undo = match state.store.boost_of(member.account.id, original.id).await? {
-        Some(boost) if boost.visibility != Visibility::Private => {
-            match state.store.account_by_id(original.account_id).await? {
-                Some(author) => state.federation.undo_announce_outbound(
-                    &member.account,
-                    &boost,
-                    &original,
-                    &author,
-                )?,
-                None => None,
-            }
-        }
-        _ => None,
-    };
-    state
-        .store
-        .unreblog(member.account.id, original.id, undo.as_ref())
-        .await?;
-    state.federation.delivery.wake();
+    interactions::unreblog(&state, member, &original).await?;
     Ok(Json(
         statuses::render_one(&state, Some(member), original).await?,
     ))
