@@ -47,6 +47,9 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/sign_out", post(sign_out))
         .route("/home", get(home))
         .route("/local", get(local))
+        .route("/federated", get(federated))
+        .route("/favourites", get(favourites))
+        .route("/bookmarks", get(bookmarks))
         .route("/statuses", post(compose))
         .route("/statuses/{id}/{action}", post(actions::act))
         .route("/notifications", get(account::notifications))
@@ -288,23 +291,73 @@ async fn home(State(state): State<AppState>, SignedIn(session): SignedIn) -> Res
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-/// `GET /local`: the community timeline (members' public posts, local-only included).
-async fn local(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+/// A list of posts a member reads (besides home, which has the compose form).
+#[derive(Clone, Copy)]
+enum List {
+    /// Members' public posts, local-only included.
+    Community,
+    /// Public posts from everywhere Hamlet knows of.
+    Federated,
+    Favourites,
+    Bookmarks,
+}
+
+impl List {
+    fn heading(self) -> &'static str {
+        match self {
+            List::Community => "Community",
+            List::Federated => "Federated",
+            List::Favourites => "Favourites",
+            List::Bookmarks => "Bookmarks",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            List::Community => "/local",
+            List::Federated => "/federated",
+            List::Favourites => "/favourites",
+            List::Bookmarks => "/bookmarks",
+        }
+    }
+
+    async fn ids(
+        self,
+        state: &AppState,
+        member: &hamlet_core::account::Member,
+    ) -> Result<Vec<hamlet_core::Id>, ApiError> {
+        let me = member.account.id;
+        let page = Page::newest(TIMELINE_LENGTH);
+        let marked = |mark| async move {
+            let marked = state.store.marked_statuses(mark, me, page).await?;
+            Ok::<_, ApiError>(marked.into_iter().map(|(_, status)| status).collect())
+        };
+        Ok(match self {
+            List::Community => {
+                state
+                    .store
+                    .public_timeline(Some(me), Some(true), None, page, Timestamp::now())
+                    .await?
+            }
+            List::Federated => {
+                state
+                    .store
+                    .public_timeline(Some(me), None, None, page, Timestamp::now())
+                    .await?
+            }
+            List::Favourites => marked(hamlet_store::Mark::Favourite).await?,
+            List::Bookmarks => marked(hamlet_store::Mark::Bookmark).await?,
+        })
+    }
+}
+
+async fn list(state: AppState, session: session::Session, list: List) -> Response {
     let result: Result<Response, ApiError> = async {
         let member = &session.member;
-        let ids = state
-            .store
-            .public_timeline(
-                Some(member.account.id),
-                Some(true),
-                None,
-                Page::newest(TIMELINE_LENGTH),
-                Timestamp::now(),
-            )
-            .await?;
+        let ids = list.ids(&state, member).await?;
         let page = TimelinePage {
-            chrome: Chrome::new(&state, Some(member), session.csrf_token()).at("/local"),
-            heading: "Community",
+            chrome: Chrome::new(&state, Some(member), session.csrf_token()).at(list.path()),
+            heading: list.heading(),
             compose: None,
             posts: views::posts(&state, Some(member), &ids).await?,
         };
@@ -312,6 +365,26 @@ async fn local(State(state): State<AppState>, SignedIn(session): SignedIn) -> Re
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /local`.
+async fn local(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+    list(state, session, List::Community).await
+}
+
+/// `GET /federated`.
+async fn federated(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+    list(state, session, List::Federated).await
+}
+
+/// `GET /favourites`.
+async fn favourites(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+    list(state, session, List::Favourites).await
+}
+
+/// `GET /bookmarks`.
+async fn bookmarks(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+    list(state, session, List::Bookmarks).await
 }
 
 #[derive(Deserialize)]

@@ -682,6 +682,11 @@ async fn buttons_favourite_boost_and_bookmark_posts() {
         assert_eq!(done.status(), StatusCode::SEE_OTHER, "{action}");
         assert_eq!(done.headers()[LOCATION], "/local");
     }
+    for list in ["/favourites", "/bookmarks", "/federated"] {
+        let (status, shown) = page(&app, list, &bobs).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert!(shown.contains("among us"), "{list}: {shown}");
+    }
     let (_, local) = page(&app, "/local", &bobs).await;
     assert!(local.contains(&format!("action=\"/statuses/{secret}/unfavourite\"")));
     assert!(local.contains(&format!("action=\"/statuses/{secret}/unboost\"")));
