@@ -8,6 +8,7 @@
 
 mod account;
 mod actions;
+mod admin;
 mod pages;
 mod posts;
 mod session;
@@ -61,6 +62,12 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/settings/sign_out_everywhere",
             post(account::sign_out_everywhere),
+        )
+        .route("/admin", get(admin::home))
+        .route("/admin/community", post(admin::save_community))
+        .route(
+            "/admin/members/{username}/{change}",
+            post(admin::change_member),
         )
         .route("/@{acct}", get(posts::profile))
         .route("/@{acct}/follow", post(posts::follow))

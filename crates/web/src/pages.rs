@@ -118,3 +118,23 @@ pub struct SettingsPage<'a> {
     /// What the community's default is, in words.
     pub community_locality: &'static str,
 }
+
+/// A member as the admin page lists them.
+pub struct MemberRow {
+    pub username: String,
+    pub role: &'static str,
+    pub suspended: bool,
+    /// The admin looking: they cannot change their own role or suspend themselves here.
+    pub is_you: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage<'a> {
+    pub chrome: Chrome,
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    pub default_local_only: bool,
+    pub members: Vec<MemberRow>,
+    pub roles: &'static [&'static str],
+}

@@ -19,6 +19,8 @@ pub struct Chrome {
     pub csrf_token: String,
     /// Where a post's buttons bring the member back to: this page.
     pub return_to: String,
+    /// Whether the member is an admin (the navigation shows their pages).
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -28,6 +30,7 @@ impl Chrome {
             member: member.map(|m| m.account.username.clone()),
             csrf_token,
             return_to: "/home".to_owned(),
+            admin: member.is_some_and(|m| m.user.role == hamlet_core::role::Role::Admin),
         }
     }
 

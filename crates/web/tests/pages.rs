@@ -733,3 +733,99 @@ async fn buttons_favourite_boost_and_bookmark_posts() {
     .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn admins_set_the_community_default_and_manage_members() {
+    let app = spawn_app().await;
+    let admin = app.create_member("ophelia", Role::Admin).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let bobs = sign_in(&app, &bob).await;
+    // Members do not see the admin pages, nor can they use them.
+    let (status, _) = page(&app, "/admin", &bobs).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, bobs_home) = page(&app, "/home", &bobs).await;
+    assert!(!bobs_home.contains("href=\"/admin\""));
+    let bobs_csrf = csrf_in(&bobs_home);
+    let tried = post_form(
+        &app,
+        "/admin/community",
+        &bobs,
+        &[
+            ("csrf_token", &bobs_csrf),
+            ("default_locality", "local_only"),
+        ],
+    )
+    .await;
+    assert_eq!(tried.status(), StatusCode::NOT_FOUND);
+
+    let admins = sign_in(&app, &admin).await;
+    let (status, shown) = page(&app, "/admin", &admins).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(shown.contains("@bob") && shown.contains("href=\"/admin\""));
+    let csrf = csrf_in(&shown);
+    let saved = post_form(
+        &app,
+        "/admin/community",
+        &admins,
+        &[("csrf_token", &csrf), ("default_locality", "local_only")],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert!(
+        app.store
+            .community_settings()
+            .await
+            .unwrap()
+            .default_local_only
+    );
+    // Bob's compose box now starts ticked.
+    let (_, bobs_home) = page(&app, "/home", &bobs).await;
+    assert!(bobs_home.contains("value=\"true\" checked"));
+
+    let promoted = post_form(
+        &app,
+        "/admin/members/bob/role",
+        &admins,
+        &[("csrf_token", &csrf), ("role", "moderator")],
+    )
+    .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+    let bob_now = app.store.member_by_username("bob").await.unwrap().unwrap();
+    assert_eq!(bob_now.user.role, Role::Moderator);
+    let suspended = post_form(
+        &app,
+        "/admin/members/bob/suspend",
+        &admins,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(suspended.status(), StatusCode::OK);
+    assert_eq!(page(&app, "/home", &bobs).await.0, StatusCode::SEE_OTHER);
+    let lifted = post_form(
+        &app,
+        "/admin/members/bob/unsuspend",
+        &admins,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(lifted.status(), StatusCode::OK);
+    // No admin locks themselves out; forged forms do nothing.
+    let own = post_form(
+        &app,
+        "/admin/members/ophelia/role",
+        &admins,
+        &[("csrf_token", &csrf), ("role", "member")],
+    )
+    .await;
+    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let forged = post_form(
+        &app,
+        "/admin/members/bob/suspend",
+        &admins,
+        &[("csrf_token", "x")],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let bob_now = app.store.member_by_username("bob").await.unwrap().unwrap();
+    assert!(!bob_now.account.is_suspended());
+}
