@@ -11,6 +11,7 @@ mod actions;
 mod admin;
 mod pages;
 mod posts;
+mod search;
 mod session;
 mod views;
 
@@ -63,6 +64,8 @@ pub fn routes() -> Router<AppState> {
             "/settings/sign_out_everywhere",
             post(account::sign_out_everywhere),
         )
+        .route("/search", get(search::search))
+        .route("/tags/{name}", get(search::tag))
         .route("/admin", get(admin::home))
         .route("/admin/community", post(admin::save_community))
         .route(
@@ -281,7 +284,7 @@ async fn home_page(
         .await?;
     let page = TimelinePage {
         chrome: Chrome::new(state, Some(member), session.csrf_token()).at("/home"),
-        heading: "Home",
+        heading: "Home".to_owned(),
         compose: Some(compose),
         posts: views::posts(state, Some(member), &ids).await?,
     };
@@ -364,7 +367,7 @@ async fn list(state: AppState, session: session::Session, list: List) -> Respons
         let ids = list.ids(&state, member).await?;
         let page = TimelinePage {
             chrome: Chrome::new(&state, Some(member), session.csrf_token()).at(list.path()),
-            heading: list.heading(),
+            heading: list.heading().to_owned(),
             compose: None,
             posts: views::posts(&state, Some(member), &ids).await?,
         };

@@ -42,7 +42,7 @@ pub const VISIBILITIES: &[(&str, &str)] = &[
 #[template(path = "timeline.html")]
 pub struct TimelinePage {
     pub chrome: Chrome,
-    pub heading: &'static str,
+    pub heading: String,
     pub compose: Option<ComposeForm>,
     pub posts: Vec<PostView>,
 }
@@ -137,4 +137,15 @@ pub struct AdminPage<'a> {
     pub default_local_only: bool,
     pub members: Vec<MemberRow>,
     pub roles: &'static [&'static str],
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub chrome: Chrome,
+    pub query: String,
+    /// `(acct, name)` of the people found.
+    pub accounts: Vec<(String, String)>,
+    pub tags: Vec<String>,
+    pub posts: Vec<PostView>,
 }

@@ -829,3 +829,55 @@ async fn admins_set_the_community_default_and_manage_members() {
     let bob_now = app.store.member_by_username("bob").await.unwrap().unwrap();
     assert!(!bob_now.account.is_suspended());
 }
+
+#[tokio::test]
+async fn search_and_hashtag_pages_find_only_what_the_reader_may_see() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let token = app.token(&alice, "read write").await;
+    api_post(
+        &app,
+        &token,
+        serde_json::json!({"status": "tomatoes #garden", "local_only": true}),
+    )
+    .await;
+    api_post(
+        &app,
+        &token,
+        serde_json::json!({"status": "onions #garden"}),
+    )
+    .await;
+    api_post(
+        &app,
+        &token,
+        serde_json::json!({"status": "secret #hidden", "visibility": "direct"}),
+    )
+    .await;
+    let bobs = sign_in(&app, &bob).await;
+    let (status, found) = page(&app, "/search?q=garden", &bobs).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(found.contains("href=\"/tags/garden\""), "{found}");
+    let (_, found) = page(&app, "/search?q=tomatoes", &bobs).await;
+    assert!(found.contains("tomatoes") && found.contains("class=\"local-only\""));
+    let (_, found) = page(&app, "/search?q=ali", &bobs).await;
+    assert!(found.contains("href=\"/@alice\""));
+    // A tag used only where bob may not read is not found.
+    let (_, found) = page(&app, "/search?q=hidden", &bobs).await;
+    assert!(!found.contains("/tags/hidden") && !found.contains("secret"));
+    let (_, tagged) = page(&app, "/tags/garden", &bobs).await;
+    assert!(tagged.contains("tomatoes") && tagged.contains("onions"));
+    let visitor = app
+        .get("/tags/garden")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(visitor.contains("onions") && !visitor.contains("tomatoes"));
+    assert_eq!(
+        app.get("/search?q=garden").send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+}
