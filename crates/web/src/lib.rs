@@ -64,6 +64,11 @@ pub fn routes() -> Router<AppState> {
             "/settings/sign_out_everywhere",
             post(account::sign_out_everywhere),
         )
+        .route("/follow_requests", get(posts::follow_requests))
+        .route(
+            "/follow_requests/{acct}/{answer}",
+            post(posts::answer_follow_request),
+        )
         .route("/search", get(search::search))
         .route("/tags/{name}", get(search::tag))
         .route("/admin", get(admin::home))

@@ -149,3 +149,11 @@ pub struct SearchPage {
     pub tags: Vec<String>,
     pub posts: Vec<PostView>,
 }
+
+#[derive(Template)]
+#[template(path = "follow_requests.html")]
+pub struct FollowRequestsPage {
+    pub chrome: Chrome,
+    /// `acct` of each requester.
+    pub requests: Vec<String>,
+}

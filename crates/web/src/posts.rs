@@ -12,10 +12,10 @@ use hamlet_api::service::relationships::{self, FollowOptions};
 use hamlet_api::service::statuses;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp, text};
-use hamlet_store::{AccountStatusFilter, Page};
+use hamlet_store::{AccountStatusFilter, ListKind, Page};
 use serde::Deserialize;
 
-use crate::pages::{NotFoundPage, ProfilePage, RelationView, ThreadPage};
+use crate::pages::{FollowRequestsPage, NotFoundPage, ProfilePage, RelationView, ThreadPage};
 use crate::session::{MaybeSignedIn, Session, SignedIn};
 use crate::views::{self, Chrome};
 
@@ -239,4 +239,58 @@ pub async fn unfollow(
     axum::Form(form): axum::Form<CsrfOnly>,
 ) -> Response {
     change_follow(state, session, acct, form, false).await
+}
+
+/// `GET /follow_requests`: who asks to follow the member.
+pub async fn follow_requests(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+) -> Response {
+    let result: Result<Response, ApiError> = async {
+        let listed = state
+            .store
+            .related_accounts(
+                session.member.account.id,
+                ListKind::FollowRequests,
+                Page::newest(80),
+                Timestamp::now(),
+            )
+            .await?;
+        let page = FollowRequestsPage {
+            chrome: chrome(&state, Some(&session)).at("/follow_requests"),
+            requests: listed.iter().map(|l| l.account.acct()).collect(),
+        };
+        Ok(html(StatusCode::OK, &page))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /follow_requests/{acct}/{accept|reject}`.
+pub async fn answer_follow_request(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path((acct, answer)): Path<(String, String)>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Response {
+    if !session.verify_csrf(&form.csrf_token) {
+        return crate::forbidden(&state);
+    }
+    let accept = match answer.as_str() {
+        "accept" => true,
+        "reject" => false,
+        _ => return not_found(&state, Some(&session)),
+    };
+    let result: Result<(), ApiError> = async {
+        let Some(requester) = account_named(&state, &acct).await? else {
+            return Err(ApiError::NotFound);
+        };
+        relationships::answer_follow_request(&state, &session.member, &requester, accept).await
+    }
+    .await;
+    match result {
+        Ok(()) => crate::see_other("/follow_requests"),
+        Err(ApiError::NotFound) => not_found(&state, Some(&session)),
+        Err(error) => error.into_response(),
+    }
 }

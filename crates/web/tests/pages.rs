@@ -881,3 +881,66 @@ async fn search_and_hashtag_pages_find_only_what_the_reader_may_see() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn locked_members_answer_follow_requests() {
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let bob = app.create_member("bob", Role::Member).await;
+    let carol = app.create_member("carol", Role::Member).await;
+    app.store
+        .update_profile(
+            alice.member.account.id,
+            &hamlet_core::account::ProfileUpdate {
+                locked: Some(true),
+                ..Default::default()
+            },
+            hamlet_core::Timestamp::now(),
+            None,
+        )
+        .await
+        .unwrap();
+    for asker in [&bob, &carol] {
+        let session = sign_in(&app, asker).await;
+        let (_, profile) = page(&app, "/@alice", &session).await;
+        let csrf = csrf_in(&profile);
+        post_form(&app, "/@alice/follow", &session, &[("csrf_token", &csrf)]).await;
+        let (_, profile) = page(&app, "/@alice", &session).await;
+        assert!(profile.contains("You asked to follow @alice"), "{profile}");
+    }
+    let alices = sign_in(&app, &alice).await;
+    let (status, requests) = page(&app, "/follow_requests", &alices).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(requests.contains("@bob") && requests.contains("@carol"));
+    let csrf = csrf_in(&requests);
+    let accepted = post_form(
+        &app,
+        "/follow_requests/bob/accept",
+        &alices,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let rejected = post_form(
+        &app,
+        "/follow_requests/carol/reject",
+        &alices,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(rejected.status(), StatusCode::SEE_OTHER);
+    let again = post_form(
+        &app,
+        "/follow_requests/carol/accept",
+        &alices,
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let (_, requests) = page(&app, "/follow_requests", &alices).await;
+    assert!(requests.contains("No one is waiting"));
+    let (_, seen_by_alice) = page(&app, "/@bob", &alices).await;
+    assert!(seen_by_alice.contains("Follows you"));
+    let (_, seen_by_alice) = page(&app, "/@carol", &alices).await;
+    assert!(!seen_by_alice.contains("Follows you"));
+}

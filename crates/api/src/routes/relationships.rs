@@ -385,29 +385,7 @@ pub async fn authorize_request(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
     let requester = named_account(&state, &id).await?;
-    let follow_uri = state
-        .store
-        .follow_uri(requester.id, member.account.id)
-        .await?;
-    let accept = match state.store.remote_account_by_id(requester.id).await? {
-        Some(remote) => state
-            .federation
-            .accept_outbound(&member.account, &remote, follow_uri)?,
-        None => None,
-    };
-    if !state
-        .store
-        .authorize_follow_request(
-            member.account.id,
-            requester.id,
-            Timestamp::now(),
-            accept.as_ref(),
-        )
-        .await?
-    {
-        return Err(ApiError::NotFound);
-    }
-    state.federation.delivery.wake();
+    relationships::answer_follow_request(&state, member, &requester, true).await?;
     relationship(&state, member, requester.id).await
 }
 
@@ -419,23 +397,6 @@ pub async fn reject_request(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:follows"])?;
     let requester = named_account(&state, &id).await?;
-    let follow_uri = state
-        .store
-        .follow_uri(requester.id, member.account.id)
-        .await?;
-    let reject = match state.store.remote_account_by_id(requester.id).await? {
-        Some(remote) => state
-            .federation
-            .reject_outbound(&member.account, &remote, follow_uri)?,
-        None => None,
-    };
-    if !state
-        .store
-        .reject_follow_request(member.account.id, requester.id, reject.as_ref())
-        .await?
-    {
-        return Err(ApiError::NotFound);
-    }
-    state.federation.delivery.wake();
+    relationships::answer_follow_request(&state, member, &requester, false).await?;
     relationship(&state, member, requester.id).await
 }

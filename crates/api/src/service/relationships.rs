@@ -90,3 +90,53 @@ pub async fn unfollow(state: &AppState, member: &Member, target: &Account) -> Ap
     state.federation.delivery.wake();
     Ok(())
 }
+
+/// `member` answers `requester`'s follow request: accepted (they follow now) or
+/// rejected. A remote requester's server is sent the `Accept` or `Reject` with the
+/// change. 404 when there is no such request.
+pub async fn answer_follow_request(
+    state: &AppState,
+    member: &Member,
+    requester: &Account,
+    accept: bool,
+) -> ApiResult<()> {
+    let follow_uri = state
+        .store
+        .follow_uri(requester.id, member.account.id)
+        .await?;
+    let remote = state.store.remote_account_by_id(requester.id).await?;
+    let answer = match (&remote, accept) {
+        (Some(remote), true) => {
+            state
+                .federation
+                .accept_outbound(&member.account, remote, follow_uri)?
+        }
+        (Some(remote), false) => {
+            state
+                .federation
+                .reject_outbound(&member.account, remote, follow_uri)?
+        }
+        (None, _) => None,
+    };
+    let done = if accept {
+        state
+            .store
+            .authorize_follow_request(
+                member.account.id,
+                requester.id,
+                Timestamp::now(),
+                answer.as_ref(),
+            )
+            .await?
+    } else {
+        state
+            .store
+            .reject_follow_request(member.account.id, requester.id, answer.as_ref())
+            .await?
+    };
+    if !done {
+        return Err(ApiError::NotFound);
+    }
+    state.federation.delivery.wake();
+    Ok(())
+}
