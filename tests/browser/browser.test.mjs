@@ -1,10 +1,18 @@
 // Hamlet in a real browser: Debian's Chromium, headless, driven by playwright-core, against
 // a real `hamlet serve` (see harness.mjs for the checks every page goes through).
 //
-// The tests run in order and build on each other: the first admin is created through the
-// setup page, then signs in to the OAuth consent page and, once the web interface has
-// them, to /auth/sign_in, posts from /home and signs out. The web interface's tests skip
-// while their route answers 404 (BROWSER_SUITE_REQUIRE_WEB=1 makes that a failure).
+// The tests run in order and build on each other: the first admin (@ophelia) is created
+// through the setup page, then signs in to the OAuth consent page. Then the story of the
+// web interface: a second member (@laertes) is created with the CLI; ophelia signs in,
+// writes a local-only and a federated post from /home, opens the local-only one by its
+// time link and replies in place (the reply stays in the community), follows laertes from
+// his profile; laertes, in his own browser, reads "@ophelia followed you"; ophelia changes
+// her settings (the compose box is then local-only by default), changes her password (her
+// other browser is signed out, this one stays signed in) and signs out; an anonymous
+// visitor then gets 404 for the local-only post and reply, and sees the federated post.
+// Ophelia's browser is carried from test to test by its cookies (`storageState`).
+// The web interface's tests skip while their route answers 404
+// (BROWSER_SUITE_REQUIRE_WEB=1 makes that a failure).
 
 import assert from "node:assert/strict";
 import { after, before, test as nodeTest } from "node:test";
@@ -27,6 +35,11 @@ import {
 } from "./harness.mjs";
 
 const ADMIN = "ophelia";
+/** The second member, created with `hamlet admin user create`. */
+const MEMBER = "laertes";
+const MEMBER_PASSWORD = "a different horse, battery and staple";
+/** Ophelia's password after test 13. */
+const NEW_PASSWORD = "get thee to a nunnery, battery staple";
 const SIGN_IN_ROUTE = "/auth/sign_in";
 const SIGN_IN_MISSING = "the web sign-in page (issue 6)";
 
@@ -61,8 +74,15 @@ const inContext = (t, fn) => withContext(t, server, chromium.browser, fn);
 /** What the run learned, for the tests after. */
 const run = {
     adminCreated: false,
-    session: null, // the signed-in context's hamlet_session cookie
+    adminPassword: PASSWORD, // changed by test 13
+    memberCreated: false, // @laertes, test 7
+    ophelia: null, // her signed-in browser's storageState (cookies), from test 8 on
     posts: null, // { local: {word, status}, federated: {word, status} }
+    reply: null, // { word, status }: her local-only reply to the local-only post
+    followed: false, // ophelia follows laertes (test 10)
+    settingsSaved: false, // test 12
+    passwordChanged: false, // test 13
+    signedOut: false, // test 14
 };
 
 // --- first-admin setup --------------------------------------------------------------------
@@ -213,7 +233,10 @@ async function registerApp(name, scopes) {
 }
 
 let apiTokenPromise = null;
-/** A bearer token of the admin (password grant), to read back what the pages did. */
+/**
+ * A bearer token of the admin (password grant), to read back what the pages did. Changing
+ * the password revokes it: `forgetApiToken()` then, and the next call gets a new one.
+ */
 function apiToken() {
     apiTokenPromise ??= (async () => {
         const app = await registerApp("browser suite reader", "read");
@@ -224,7 +247,7 @@ function apiToken() {
                 client_id: app.client_id,
                 client_secret: app.client_secret,
                 username: ADMIN,
-                password: PASSWORD,
+                password: run.adminPassword,
                 scope: "read",
             }),
         });
@@ -233,6 +256,10 @@ function apiToken() {
         return body.access_token;
     })();
     return apiTokenPromise;
+}
+
+function forgetApiToken() {
+    apiTokenPromise = null;
 }
 
 async function api(path, token) {
@@ -445,7 +472,77 @@ async function ownStatuses() {
     return list.body;
 }
 
-test("7. sign in, post a local-only and a federated post from /home, sign out", async (t) => {
+
+/** The innermost article holding `word`: the post itself, not a notification around it. */
+const postArticle = (page, word) => page.locator("article:not(:has(article))", { hasText: word });
+/** The link of a post's time: its own page. */
+const timeLink = (page, word) => postArticle(page, word).locator("a:has(time)");
+/** The reply form of a post's page. */
+const replyForm = (page) => page.locator('form:has(input[name="in_reply_to_id"])');
+const mainNav = (page) => page.getByRole("navigation", { name: "Main" });
+
+/** A member's navigation: Home, Community, Notifications, Settings, and Sign out. */
+async function assertMemberNav(page, where) {
+    const nav = mainNav(page);
+    for (const [name, href] of [
+        ["Home", "/home"],
+        ["Community", "/local"],
+        ["Notifications", "/notifications"],
+        ["Settings", "/settings"],
+    ]) {
+        const link = nav.getByRole("link", { name, exact: true });
+        assert.equal(await link.count(), 1, `${where}: the navigation has a ${name} link`);
+        assert.equal(
+            new URL(await link.getAttribute("href"), server.url).pathname,
+            href,
+            `${where}: ${name} links to ${href}`,
+        );
+    }
+    assert.equal(
+        await nav.getByRole("button", { name: "Sign out", exact: true }).count(),
+        1,
+        `${where}: the navigation has a Sign out button`,
+    );
+}
+
+/** Follows the navigation link `name`; the document response. */
+const followNav = (page, name) => submit(page, mainNav(page).getByRole("link", { name, exact: true }));
+
+/** Signs in through /auth/sign_in; the document response. */
+async function signIn(page, username, password) {
+    await page.goto(`${server.url}${SIGN_IN_ROUTE}`);
+    const form = await fillSignIn(page, username, password);
+    return submit(page, submitButton(form));
+}
+
+/** Ophelia's signed-in browser (the cookies of test 8, renewed by test 13). */
+function asOphelia(t, fn) {
+    assert.ok(run.ophelia, "needs ophelia's signed-in browser of test 8");
+    return withContext(t, server, chromium.browser, fn, { storageState: run.ophelia });
+}
+
+const pathOf = (url) => new URL(url, server.url).pathname;
+
+async function accountId(acct) {
+    const found = await api(`/api/v1/accounts/lookup?acct=${acct}`);
+    assert.equal(found.status, 200, `lookup of @${acct}`);
+    return found.body.id;
+}
+
+test("7. a second member, @laertes, is created with `hamlet admin user create`", async (t) => {
+    assert.ok(run.adminCreated, "needs the admin of test 3");
+    const done = server.cli(["admin", "user", "create", MEMBER, "--password-stdin"], `${MEMBER_PASSWORD}\n`);
+    assert.equal(done.status, 0, `hamlet admin user create ${MEMBER}: ${done.stdout}${done.stderr}`);
+    assert.deepEqual(
+        server.members().find((m) => m.username === MEMBER),
+        { username: MEMBER, role: "member", state: "active" },
+        "`hamlet admin user list` shows the new member",
+    );
+    await accountId(MEMBER);
+    run.memberCreated = true;
+});
+
+test("8. ophelia signs in and posts a local-only and a federated post from /home", async (t) => {
     if (!(await routeExists(t, server, SIGN_IN_ROUTE, SIGN_IN_MISSING))) return;
     assert.ok(run.adminCreated, "needs the admin of test 3");
     const localWord = uniqueWord("yorick");
@@ -453,9 +550,7 @@ test("7. sign in, post a local-only and a federated post from /home, sign out", 
     const forgedWord = uniqueWord("claudius");
     await inContext(t, async (context) => {
         const page = await context.newPage();
-        await page.goto(`${server.url}${SIGN_IN_ROUTE}`);
-        const form = await fillSignIn(page, ADMIN, PASSWORD);
-        let response = await submit(page, submitButton(form));
+        let response = await signIn(page, ADMIN, run.adminPassword);
         assert.equal(response.status(), 200, "the page after signing in");
         assert.equal(new URL(page.url()).pathname, "/home", "signing in lands on /home");
         const session = await cookie(context, server, "hamlet_session");
@@ -464,6 +559,12 @@ test("7. sign in, post a local-only and a federated post from /home, sign out", 
         assert.ok(["Strict", "Lax"].includes(session.sameSite), `hamlet_session is SameSite (${session.sameSite})`);
         assert.ok(session.value.length >= 32, "the session cookie is a long random token");
         await composeForm(page).waitFor();
+        await assertMemberNav(page, "/home");
+        assert.equal(
+            await composeForm(page).locator('input[type="checkbox"][name="local_only"]').isChecked(),
+            false,
+            "the compose box starts federated (the community's default, ophelia has none yet)",
+        );
         await inspectPage(t, page, "home signed in", response);
         assert.equal(
             await page.locator('form[action$="/auth/sign_out"]').count(),
@@ -510,7 +611,22 @@ test("7. sign in, post a local-only and a federated post from /home, sign out", 
             federated: { word: federatedWord, status: federatedStatus },
         };
 
+        // The community timeline, from the navigation: both posts, the local-only one marked.
+        response = await followNav(page, "Community");
+        assert.equal(response.status(), 200, "GET /local");
+        assert.equal(new URL(page.url()).pathname, "/local", "Community leads to /local");
+        assert.equal(await postArticle(page, localWord).count(), 1, "the local-only post is on /local");
+        assert.equal(await postArticle(page, federatedWord).count(), 1, "the federated post is on /local");
+        assert.equal(
+            await postArticle(page, localWord).getByText("Local only", { exact: true }).count(),
+            1,
+            "the local-only post is marked Local only on /local",
+        );
+        await assertMemberNav(page, "/local");
+        await inspectPage(t, page, "community timeline", response);
+
         // The compose form without its CSRF token: refused, nothing posted.
+        await page.goto(`${server.url}/home`);
         const forged = composeForm(page);
         await forged.locator('textarea[name="status"]').fill(`Forged: ${forgedWord}`);
         await forged.locator('input[name="csrf_token"]').evaluate((input) => input.remove());
@@ -524,43 +640,431 @@ test("7. sign in, post a local-only and a federated post from /home, sign out", 
             "nothing was posted without the CSRF token",
         );
 
-        // Sign out.
+        // This browser stays signed in for the tests after.
+        run.ophelia = await context.storageState();
+    });
+});
+
+test("9. the local-only post's page, opened by its time link: the reply stays in the community", async (t) => {
+    if (!(await routeExists(t, server, `/@${ADMIN}`, "profile and post pages (issue 6)"))) return;
+    assert.ok(run.posts, "needs the posts of test 8");
+    const { local, federated } = run.posts;
+    const replyWord = uniqueWord("rosemary");
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
         await page.goto(`${server.url}/home`);
-        run.session = session.value;
-        response = await submit(
-            page,
-            submitButton(page.locator('form[action$="/auth/sign_out"]')),
+        assert.equal(new URL(page.url()).pathname, "/home", "ophelia's browser is still signed in");
+
+        // The federated post's page: its reply form offers the Local only checkbox.
+        let response = await submit(page, timeLink(page, federated.word));
+        assert.equal(response.status(), 200, "the federated post's page");
+        assert.equal(
+            new URL(page.url()).pathname,
+            pathOf(federated.status.url),
+            "the time link leads to the post's page (its url in the API)",
         );
+        let reply = replyForm(page);
+        await reply.waitFor();
+        assert.equal(
+            await reply.locator('input[type="checkbox"][name="local_only"]').count(),
+            1,
+            "replying to a federated post, the member chooses (a Local only checkbox)",
+        );
+        assert.equal(
+            await page.getByText("This reply stays in the community").count(),
+            0,
+            "no stays-in-the-community notice under a federated post",
+        );
+        await assertMemberNav(page, "a post's page");
+        await inspectPage(t, page, "post page federated", response);
+
+        // The local-only post's page.
+        await page.goto(`${server.url}/home`);
+        response = await submit(page, timeLink(page, local.word));
+        assert.equal(response.status(), 200, "the local-only post's page");
+        const localPath = pathOf(local.status.url);
+        assert.equal(new URL(page.url()).pathname, localPath, "the time link leads to the post's page");
+        assert.equal(
+            await postArticle(page, local.word).getByText("Local only", { exact: true }).count(),
+            1,
+            "the post is marked Local only on its page",
+        );
+        reply = replyForm(page);
+        await reply.waitFor();
+        const textarea = reply.locator('textarea[name="status"]');
+        assert.equal(await textarea.inputValue(), `@${ADMIN} `, "the reply starts with the author's handle");
+        assert.equal(
+            await reply.locator('input[type="checkbox"][name="local_only"]').count(),
+            0,
+            "no Local only checkbox: a reply to a local-only post cannot leave the community",
+        );
+        assert.equal(
+            await reply.locator('input[type="hidden"][name="local_only"]').inputValue(),
+            "true",
+            "the reply form carries local_only=true",
+        );
+        await assert.doesNotReject(
+            reply.getByText("This reply stays in the community").waitFor(),
+            'the notice "This reply stays in the community"',
+        );
+        await inspectPage(t, page, "post page local-only reply form", response);
+
+        // Reply in place (mentioning laertes too, for his notifications).
+        await textarea.fill(
+            `${await textarea.inputValue()}and @${MEMBER}: there's rosemary, that's for remembrance: ${replyWord}`,
+        );
+        response = await submit(page, reply.getByRole("button", { name: "Reply", exact: true }));
+        assert.equal(response.status(), 200, "the page after replying");
+        const replyPath = new URL(page.url()).pathname;
+        assert.match(replyPath, new RegExp(`^/@${ADMIN}/\\d+$`), "replying lands on a post's page of ophelia's");
+        assert.notEqual(replyPath, localPath, "replying lands on the reply's own page");
+        assert.equal(await postArticle(page, replyWord).count(), 1, "the reply's page shows the reply");
+        assert.equal(
+            await postArticle(page, replyWord).getByText("Local only", { exact: true }).count(),
+            1,
+            "the reply is marked Local only",
+        );
+        const aboveIt = await page.evaluate(
+            ([parent, child]) => {
+                const find = (word) =>
+                    [...document.querySelectorAll("article")].find(
+                        (a) => !a.querySelector("article") && a.textContent.includes(word),
+                    );
+                const [p, c] = [find(parent), find(child)];
+                return Boolean(p && c && p.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
+            },
+            [local.word, replyWord],
+        );
+        assert.ok(aboveIt, "the post it answers is shown above the reply");
+        await assert.doesNotReject(
+            replyForm(page).getByText("This reply stays in the community").waitFor(),
+            "a reply to the (local-only) reply stays in the community too",
+        );
+        await inspectPage(t, page, "reply page", response);
+
+        // What the API says.
+        const replyStatus = (await ownStatuses()).find((s) => s.content.includes(replyWord));
+        assert.ok(replyStatus, "the reply is one of ophelia's statuses");
+        assert.equal(replyStatus.in_reply_to_id, local.status.id, "it answers the local-only post");
+        assert.equal(replyStatus.local_only, true, "the reply is local-only");
+        assert.equal(pathOf(replyStatus.url), replyPath, "the page landed on is the reply's url");
+        assert.ok(
+            replyStatus.mentions.some((m) => m.username === MEMBER),
+            `the reply mentions @${MEMBER}: ${JSON.stringify(replyStatus.mentions)}`,
+        );
+        run.reply = { word: replyWord, status: replyStatus };
+
+        // The post's page now shows the reply below it.
+        response = await page.goto(local.status.url);
+        assert.equal(response.status(), 200);
+        assert.equal(await postArticle(page, replyWord).count(), 1, "the reply is shown under the post");
+        await inspectPage(t, page, "post page local-only with its reply", response);
+    });
+});
+
+test("10. ophelia follows laertes from his profile", async (t) => {
+    if (!(await routeExists(t, server, `/@${MEMBER}`, "profile pages (issue 6)"))) return;
+    assert.ok(run.memberCreated && run.posts && run.reply, "needs tests 7 to 9");
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        // Her own profile first: all her posts, no button to follow herself.
+        let response = await page.goto(`${server.url}/@${ADMIN}`);
+        assert.equal(response.status(), 200, `GET /@${ADMIN}`);
+        const own = await page.locator("main").innerText();
+        for (const word of [run.posts.local.word, run.posts.federated.word, run.reply.word]) {
+            assert.ok(own.includes(word), `ophelia's profile shows her post ${word} to her`);
+        }
+        assert.equal(
+            await page.getByRole("button", { name: "Follow", exact: true }).count(),
+            0,
+            "no Follow button on one's own profile",
+        );
+        await inspectPage(t, page, "own profile", response);
+
+        response = await page.goto(`${server.url}/@${MEMBER}`);
+        assert.equal(response.status(), 200, `GET /@${MEMBER}`);
+        await assert.doesNotReject(
+            page.getByRole("heading", { level: 1 }).filter({ hasText: `@${MEMBER}` }).waitFor(),
+            "the profile's heading names laertes",
+        );
+        const follow = page
+            .locator(`form[action="/@${MEMBER}/follow"]`)
+            .getByRole("button", { name: "Follow", exact: true });
+        assert.equal(await follow.count(), 1, "a Follow button (a form to /@laertes/follow)");
+        assert.equal(await page.getByText(`You follow @${MEMBER}.`).count(), 0, "not followed yet");
+        await inspectPage(t, page, "profile of another member", response);
+
+        response = await submit(page, follow);
+        assert.equal(response.status(), 200, "the page after following");
+        assert.equal(new URL(page.url()).pathname, `/@${MEMBER}`, "following returns to the profile");
+        await assert.doesNotReject(
+            page.getByText(`You follow @${MEMBER}.`).waitFor(),
+            `the profile says "You follow @${MEMBER}."`,
+        );
+        assert.equal(
+            await page
+                .locator(`form[action="/@${MEMBER}/unfollow"]`)
+                .getByRole("button", { name: "Unfollow", exact: true })
+                .count(),
+            1,
+            "an Unfollow button",
+        );
+        assert.equal(await page.getByText("Follows you.").count(), 0, "laertes does not follow ophelia");
+        await inspectPage(t, page, "profile of another member followed", response);
+    });
+    const id = await accountId(MEMBER);
+    const relation = await api(`/api/v1/accounts/relationships?id[]=${id}`, await apiToken());
+    assert.equal(relation.status, 200, "relationships");
+    assert.equal(relation.body[0]?.following, true, `the API says ophelia follows laertes: ${JSON.stringify(relation.body)}`);
+    run.followed = true;
+});
+
+test('11. laertes signs in in his own browser and reads "@ophelia followed you" in Notifications', async (t) => {
+    if (!(await routeExists(t, server, "/notifications", "the notifications page (issue 6)"))) return;
+    assert.ok(run.followed && run.reply, "needs tests 9 and 10");
+    await inContext(t, async (context) => {
+        const page = await context.newPage();
+        let response = await signIn(page, MEMBER, MEMBER_PASSWORD);
+        assert.equal(response.status(), 200, "the page after signing in");
+        assert.equal(new URL(page.url()).pathname, "/home", "laertes lands on /home");
+        await assertMemberNav(page, "laertes' /home");
+
+        response = await followNav(page, "Notifications");
+        assert.equal(response.status(), 200, "GET /notifications");
+        assert.equal(new URL(page.url()).pathname, "/notifications", "Notifications leads to /notifications");
+        const items = page.getByRole("listitem");
+        await assert.doesNotReject(
+            items.filter({ hasText: `@${ADMIN} followed you` }).first().waitFor(),
+            `"@${ADMIN} followed you"`,
+        );
+        const mention = items.filter({ hasText: `@${ADMIN} mentioned you` });
+        await assert.doesNotReject(mention.first().waitFor(), `"@${ADMIN} mentioned you"`);
+        assert.ok(
+            (await mention.first().innerText()).includes(run.reply.word),
+            "the mention shows the (local-only) reply",
+        );
+        await inspectPage(t, page, "notifications", response);
+
+        // Ophelia's profile as laertes sees it: she follows him; members see local-only posts.
+        response = await page.goto(`${server.url}/@${ADMIN}`);
+        assert.equal(response.status(), 200, `GET /@${ADMIN}`);
+        await assert.doesNotReject(page.getByText("Follows you.").waitFor(), '"Follows you."');
+        assert.equal(
+            await page.getByRole("button", { name: "Follow", exact: true }).count(),
+            1,
+            "laertes may follow back",
+        );
+        const text = await page.locator("main").innerText();
+        for (const word of [run.posts.local.word, run.reply.word]) {
+            assert.ok(text.includes(word), `a member sees ophelia's local-only post ${word}`);
+        }
+        await inspectPage(t, page, "profile seen by a follower", response);
+
+        // And the local-only post's page.
+        response = await page.goto(run.posts.local.status.url);
+        assert.equal(response.status(), 200, "a member opens the local-only post");
+        assert.equal(await postArticle(page, run.reply.word).count(), 1, "with the reply under it");
+        await assert.doesNotReject(
+            replyForm(page).getByText("This reply stays in the community").waitFor(),
+            "laertes' reply would stay in the community too",
+        );
+        await inspectPage(t, page, "local-only post seen by another member", response);
+    });
+});
+
+test("12. ophelia changes her settings (name, bio, local-only by default) and sees Saved.", async (t) => {
+    if (!(await routeExists(t, server, "/settings", "the settings page (issue 6)"))) return;
+    assert.ok(run.posts, "needs test 8");
+    const name = "Ophelia of Elsinore";
+    const bioWord = uniqueWord("pansies");
+    const bio = `Mad with grief, fond of flowers: ${bioWord}`;
+    const defaultWord = uniqueWord("violets");
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/home`);
+        let response = await followNav(page, "Settings");
+        assert.equal(response.status(), 200, "GET /settings");
+        assert.equal(new URL(page.url()).pathname, "/settings", "Settings leads to /settings");
+        const locality = page.getByLabel("New posts go");
+        assert.equal(await locality.inputValue(), "community", "new posts go as the community decides, at first");
+        await assertMemberNav(page, "/settings");
+        await inspectPage(t, page, "settings", response);
+
+        await page.getByLabel("Display name", { exact: true }).fill(name);
+        await page.getByLabel("Bio", { exact: true }).fill(bio);
+        await locality.selectOption("local_only");
+        response = await submit(page, page.getByRole("button", { name: "Save", exact: true }));
+        assert.equal(response.status(), 200, "saving the settings");
+        await assert.doesNotReject(
+            page.getByRole("status").filter({ hasText: "Saved." }).waitFor(),
+            '"Saved." is announced (role=status)',
+        );
+        assert.equal(await page.getByLabel("Display name", { exact: true }).inputValue(), name, "the name is kept");
+        assert.equal(await page.getByLabel("Bio", { exact: true }).inputValue(), bio, "the bio is kept");
+        assert.equal(await locality.inputValue(), "local_only", "new posts go local-only now");
+        await inspectPage(t, page, "settings saved", response);
+
+        // The compose box is now ticked by default, and a post with the defaults stays home.
+        response = await followNav(page, "Home");
+        assert.equal(new URL(page.url()).pathname, "/home");
+        const box = composeForm(page).locator('input[type="checkbox"][name="local_only"]');
+        assert.equal(await box.isChecked(), true, "the compose box is ticked Local only by default");
+        await inspectPage(t, page, "home local-only by default", response);
+        await composeForm(page).locator('textarea[name="status"]').fill(`With the defaults: ${defaultWord}`);
+        response = await submit(page, composeForm(page).getByRole("button", { name: /^post$/i }));
+        assert.ok(response.status() < 400, `posting with the defaults: HTTP ${response.status()}`);
+        assert.equal(
+            await postArticle(page, defaultWord).getByText("Local only", { exact: true }).count(),
+            1,
+            "the post written with the defaults is marked Local only",
+        );
+
+        // The profile shows the new name and bio.
+        response = await page.goto(`${server.url}/@${ADMIN}`);
+        assert.equal(response.status(), 200);
+        assert.ok(
+            (await page.getByRole("heading", { level: 1 }).innerText()).includes(name),
+            "the profile's heading is the new display name",
+        );
+        assert.ok((await page.locator("main").innerText()).includes(bioWord), "the profile shows the new bio");
+        await inspectPage(t, page, "own profile renamed", response);
+    });
+    const token = await apiToken();
+    const me = await api("/api/v1/accounts/verify_credentials", token);
+    assert.equal(me.body.display_name, name, "the API's display_name");
+    assert.ok(me.body.note.includes(bioWord), `the API's note: ${me.body.note}`);
+    const post = (await ownStatuses()).find((s) => s.content.includes(defaultWord));
+    assert.equal(post?.local_only, true, "the post written with the defaults is local-only in the API");
+    run.posts.defaults = { word: defaultWord, status: post };
+    run.settingsSaved = true;
+});
+
+test("13. ophelia changes her password: this browser stays signed in, her other one is signed out", async (t) => {
+    if (!(await routeExists(t, server, "/settings", "the settings page (issue 6)"))) return;
+    assert.ok(run.ophelia, "needs ophelia's browser of test 8");
+    const oldToken = await apiToken();
+    const oldSession = run.ophelia.cookies.find((c) => c.name === "hamlet_session")?.value;
+    assert.ok(oldSession, "the browser of test 8 has a session cookie");
+    await inContext(t, async (other) => {
+        // Her second browser: a session of its own.
+        const otherPage = await other.newPage();
+        let response = await signIn(otherPage, ADMIN, run.adminPassword);
+        assert.equal(new URL(otherPage.url()).pathname, "/home", "the second browser signs in");
+        const otherSession = (await cookie(other, server, "hamlet_session"))?.value;
+        assert.ok(otherSession && otherSession !== oldSession, "the second browser has its own session");
+
+        await asOphelia(t, async (context) => {
+            const page = await context.newPage();
+            await page.goto(`${server.url}/settings`);
+            const form = page.locator('form[action="/settings/password"]');
+            const fill = async (current) => {
+                await form.getByLabel("Current password", { exact: true }).fill(current);
+                await form.getByLabel("New password (at least 8 characters)", { exact: true }).fill(NEW_PASSWORD);
+                await form.getByLabel("New password again", { exact: true }).fill(NEW_PASSWORD);
+            };
+            const change = form.getByRole("button", { name: "Change password", exact: true });
+
+            // A wrong current password first.
+            await fill("not the password at all");
+            response = await submit(page, change);
+            assert.equal(response.status(), 422, "a wrong current password");
+            await assert.doesNotReject(
+                page.getByRole("alert").filter({ hasText: "The current password is not right." }).waitFor(),
+                "the error is announced (role=alert)",
+            );
+            await inspectPage(t, page, "settings wrong current password", response);
+
+            await fill(run.adminPassword);
+            response = await submit(page, change);
+            assert.equal(response.status(), 200, "the page after changing the password");
+            assert.equal(new URL(page.url()).pathname, "/settings", "back on /settings");
+            run.adminPassword = NEW_PASSWORD;
+            forgetApiToken();
+            await assert.doesNotReject(
+                page.getByRole("heading", { name: "Settings", level: 1 }).waitFor(),
+                "still signed in: the settings page",
+            );
+            await assertMemberNav(page, "/settings after the password change");
+            const renewed = (await cookie(context, server, "hamlet_session"))?.value;
+            assert.ok(renewed && renewed !== oldSession, "this browser has a new session");
+            await inspectPage(t, page, "settings after password change", response);
+            response = await page.goto(`${server.url}/home`);
+            assert.equal(new URL(page.url()).pathname, "/home", "this browser still opens /home");
+            run.ophelia = await context.storageState();
+        });
+
+        // The second browser is signed out.
+        response = await otherPage.goto(`${server.url}/home`);
+        assert.equal(
+            new URL(otherPage.url()).pathname,
+            SIGN_IN_ROUTE,
+            "the second browser is sent to sign in",
+        );
+        // The old password no longer signs in; the new one does.
+        response = await signIn(otherPage, ADMIN, PASSWORD);
+        assert.notEqual(new URL(otherPage.url()).pathname, "/home", "the old password is refused");
+        await assert.doesNotReject(otherPage.getByRole("alert").waitFor(), "the refusal is announced");
+        response = await signIn(otherPage, ADMIN, NEW_PASSWORD);
+        assert.equal(new URL(otherPage.url()).pathname, "/home", "the new password signs in");
+    });
+
+    // The old session cookie and the old API token are dead on the server.
+    const replay = await server.fetch("/home", { headers: { cookie: `hamlet_session=${oldSession}` } });
+    const body = await replay.text();
+    assert.ok(
+        !/name="status"/.test(body) && replay.status >= 300,
+        `the session of before the change still opens /home (HTTP ${replay.status})`,
+    );
+    const revoked = await api("/api/v1/accounts/verify_credentials", oldToken);
+    assert.equal(revoked.status, 401, "the API token of before the change is revoked");
+    const fresh = await api("/api/v1/accounts/verify_credentials", await apiToken());
+    assert.equal(fresh.status, 200, "a token with the new password works");
+    run.passwordChanged = true;
+});
+
+test("14. ophelia signs out", async (t) => {
+    if (!(await routeExists(t, server, SIGN_IN_ROUTE, SIGN_IN_MISSING))) return;
+    assert.ok(run.posts, "needs the posts of test 8");
+    const { local } = run.posts;
+    let session;
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        let response = await page.goto(`${server.url}/home`);
+        assert.equal(new URL(page.url()).pathname, "/home", "signed in before signing out");
+        session = await cookie(context, server, "hamlet_session");
+        assert.ok(session, "a session cookie");
+        response = await submit(page, mainNav(page).getByRole("button", { name: "Sign out", exact: true }));
         assert.ok(response.status() < 400, `signing out: HTTP ${response.status()}`);
         assert.notEqual(new URL(page.url()).pathname, "/home", "signing out leaves /home");
         const remaining = await cookie(context, server, "hamlet_session");
         assert.ok(!remaining || remaining.value !== session.value, "the session cookie is gone");
+        await inspectPage(t, page, "signed out", response);
         response = await page.goto(`${server.url}/home`);
         assert.notEqual(new URL(page.url()).pathname, "/home", "/home now sends to sign in");
-        assert.ok(!(await page.content()).includes(localWord), "no local-only post after signing out");
+        assert.ok(!(await page.content()).includes(local.word), "no local-only post after signing out");
         await inspectPage(t, page, "home after sign out", response);
     });
+    run.ophelia = null;
 
     // The old cookie, replayed, is dead on the server too.
-    const replay = await server.fetch("/home", { headers: { cookie: `hamlet_session=${run.session}` } });
+    const replay = await server.fetch("/home", { headers: { cookie: `hamlet_session=${session.value}` } });
     const body = await replay.text();
     assert.ok(
-        !body.includes(localWord) && !/name="status"/.test(body),
+        !body.includes(local.word) && !/name="status"/.test(body),
         `the signed-out session cookie still opens /home (HTTP ${replay.status})`,
     );
+    run.signedOut = true;
 });
 
-test("8. anonymous visitor: the local-only post is neither on the front page nor at its URL", async (t) => {
+test("15. anonymous visitor: the local-only post and reply answer 404, the federated post is shown", async (t) => {
     if (!(await routeExists(t, server, SIGN_IN_ROUTE, SIGN_IN_MISSING))) return;
-    assert.ok(run.posts, "needs the posts of test 7");
+    assert.ok(run.posts, "needs the posts of test 8");
     const { local, federated } = run.posts;
     await inContext(t, async (context) => {
         const page = await context.newPage();
         const front = await page.goto(`${server.url}/`);
-        if (front.status() !== 404) {
-            assert.equal(front.status(), 200, "GET /");
-            assert.ok(!(await page.content()).includes(local.word), "the front page does not show the local-only post");
-        }
+        assert.equal(front.status(), 200, "GET /");
+        assert.ok(!(await page.content()).includes(local.word), "the front page does not show the local-only post");
         // Its web address: 404, as for a post that does not exist.
         let response = await page.goto(local.status.url);
         assert.equal(response.status(), 404, `the local-only post's ${local.status.url} answers 404 to a visitor`);
@@ -572,9 +1076,31 @@ test("8. anonymous visitor: the local-only post is neither on the front page nor
             assert.ok(response.status() >= 400, `the local-only post's ${local.status.uri}: HTTP ${response.status()}`);
             assert.ok(!(await page.content()).includes(local.word), `${local.status.uri} does not show the post`);
         }
-        // For comparison (not required): whether the federated post's page is served.
+        // The local-only reply: 404 as well.
+        if (run.reply) {
+            response = await page.goto(run.reply.status.url);
+            assert.equal(response.status(), 404, `the local-only reply's ${run.reply.status.url} answers 404 to a visitor`);
+            const html = await page.content();
+            assert.ok(
+                !html.includes(run.reply.word) && !html.includes(local.word),
+                `${run.reply.status.url} shows neither the reply nor the post it answers`,
+            );
+        }
+        // The federated post's page is public.
         response = await page.goto(federated.status.url);
-        const shown = (await page.content()).includes(federated.word);
-        t.diagnostic(`the federated post's ${federated.status.url}: HTTP ${response.status()}, ${shown ? "shows" : "does not show"} the post`);
+        assert.equal(response.status(), 200, `the federated post's ${federated.status.url} is shown to a visitor`);
+        assert.equal(await postArticle(page, federated.word).count(), 1, "the page shows the federated post");
+        assert.equal(await replyForm(page).count(), 0, "no reply form for a visitor");
+        assert.equal(await mainNav(page).getByRole("link", { name: "Home", exact: true }).count(), 0, "no member navigation");
+        await inspectPage(t, page, "federated post anonymous", response);
+        // Ophelia's profile: the federated post only.
+        response = await page.goto(`${server.url}/@${ADMIN}`);
+        assert.equal(response.status(), 200, `GET /@${ADMIN} as a visitor`);
+        const text = await page.locator("main").innerText();
+        assert.ok(text.includes(federated.word), "the profile shows the federated post");
+        for (const word of [local.word, run.reply?.word, run.posts.defaults?.word].filter(Boolean)) {
+            assert.ok(!text.includes(word), `the profile does not show the local-only post ${word} to a visitor`);
+        }
+        await inspectPage(t, page, "profile anonymous", response);
     });
 });

@@ -341,12 +341,16 @@ export async function launchBrowser() {
  * of its pages. Requests for any other origin than the server's are aborted (so nothing
  * leaves the machine) and fail the test, as do Content-Security-Policy violations reported
  * on the console and uncaught page errors.
+ *
+ * `storageState` (what `context.storageState()` returned in an earlier test) starts the
+ * context with that context's cookies: the same browser, signed in, in a later test.
  */
-export async function withContext(t, server, browser, fn) {
+export async function withContext(t, server, browser, fn, { storageState } = {}) {
     const context = await browser.newContext({
         viewport: { width: WIDTHS[WIDTHS.length - 1], height: VIEWPORT_HEIGHT },
         locale: "en-GB",
         timezoneId: "UTC",
+        ...(storageState ? { storageState } : {}),
     });
     context.setDefaultTimeout(ACTION_TIMEOUT_MS);
     context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);

@@ -10,8 +10,12 @@
 # target/browser-screenshots/), no request to any host but the server, no serious or
 # critical axe-core violation, every POST form carries a CSRF token; and the flows: the
 # first-admin setup (and that it refuses a form without its CSRF token), the OAuth consent
-# page, and, once the web interface has them, sign-in, posting from /home (local-only and
-# federated), sign-out, and what an anonymous visitor cannot see.
+# page, and, once the web interface has them, the story of a community: a second member
+# made with the CLI, sign-in, posting from /home (local-only and federated), replying in
+# place on a post's page (a reply to a local-only post stays local-only), following from a
+# profile, the other member's notifications in another browser, settings (profile, default
+# locality), a password change (other browsers signed out), sign-out, and what an
+# anonymous visitor can and cannot see.
 #
 # Chromium is Debian's (`apt-get install chromium`, run here when /usr/bin/chromium is
 # missing, with sudo when not root); playwright-core and axe-core come from the npm lock
