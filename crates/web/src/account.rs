@@ -16,7 +16,7 @@ use hamlet_store::{NotificationFilter, Page};
 use serde::Deserialize;
 
 use crate::pages::{NotificationView, NotificationsPage, SettingsPage, VISIBILITIES};
-use crate::session::{self, Session, SignedIn};
+use crate::session::{self, CsrfOnly, Session, SignedIn};
 use crate::views::{self, Chrome};
 
 const NOTIFICATIONS_SHOWN: u32 = 40;
@@ -256,12 +256,6 @@ pub async fn change_password(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
 }
 
 /// `POST /settings/sign_out_everywhere`: ends every browser session, this one too.

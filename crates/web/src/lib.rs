@@ -35,8 +35,6 @@ use crate::pages::{ComposeForm, FrontPage, SignInPage, TimelinePage, VISIBILITIE
 use crate::session::{MaybeSignedIn, SignedIn};
 use crate::views::Chrome;
 
-pub use session::SESSION_LIFETIME;
-
 const STYLESHEET_PATH: &str = "/assets/web.css";
 /// Posts a timeline page shows.
 const TIMELINE_LENGTH: u32 = 30;
@@ -217,17 +215,11 @@ async fn sign_in(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 /// `POST /auth/sign_out`: ends this browser's session.
 async fn sign_out(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
-    axum::Form(form): axum::Form<CsrfForm>,
+    axum::Form(form): axum::Form<session::CsrfOnly>,
 ) -> Response {
     if !session.verify_csrf(&form.csrf_token) {
         return forbidden(&state);

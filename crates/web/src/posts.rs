@@ -13,10 +13,9 @@ use hamlet_api::service::statuses;
 use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp, text};
 use hamlet_store::{AccountStatusFilter, ListKind, Page};
-use serde::Deserialize;
 
 use crate::pages::{FollowRequestsPage, NotFoundPage, ProfilePage, RelationView, ThreadPage};
-use crate::session::{MaybeSignedIn, Session, SignedIn};
+use crate::session::{CsrfOnly, MaybeSignedIn, Session, SignedIn};
 use crate::views::{self, Chrome};
 
 /// Most posts shown above and below a post.
@@ -146,11 +145,7 @@ pub async fn profile(
         };
         let page = ProfilePage {
             chrome: chrome(&state, session.as_ref()).at(&format!("/@{}", account.acct())),
-            name: if account.display_name.is_empty() {
-                account.username.clone()
-            } else {
-                account.display_name.clone()
-            },
+            name: views::shown_name(&account),
             acct: account.acct(),
             note,
             relation,
@@ -184,12 +179,6 @@ async fn account_named(state: &AppState, captured: &str) -> Result<Option<Accoun
         .account_by_acct(&username, domain.as_deref())
         .await?;
     Ok(account.filter(|a| !a.is_suspended()))
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
 }
 
 /// `POST /@{acct}/follow` and `/@{acct}/unfollow`, from a profile's button.

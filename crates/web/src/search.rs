@@ -55,14 +55,7 @@ pub async fn search(
             accounts = found
                 .iter()
                 .filter(|a| !a.is_suspended())
-                .map(|a| {
-                    let name = if a.display_name.is_empty() {
-                        a.username.clone()
-                    } else {
-                        a.display_name.clone()
-                    };
-                    (a.acct(), name)
-                })
+                .map(|a| (a.acct(), views::shown_name(a)))
                 .collect();
             tags = state
                 .store

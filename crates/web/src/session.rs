@@ -5,15 +5,16 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
+use hamlet_api::pages::cookie;
 use hamlet_api::{AppState, Settings};
 use hamlet_core::account::Member;
 use hamlet_core::{Timestamp, secret};
 
 const SESSION_COOKIE: &str = "hamlet_session";
 /// How long a browser stays signed in.
-pub const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
 /// A member signed in through this browser.
 pub struct Session {
@@ -44,17 +45,6 @@ impl Session {
 
 fn csrf_for(session_token: &str) -> String {
     secret::digest(&format!("csrf {session_token}"))
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 /// The session the request's cookie names, if it is valid now.
@@ -114,6 +104,13 @@ pub fn cleared(settings: &Settings) -> HeaderValue {
 
 fn secure(settings: &Settings) -> &'static str {
     if settings.is_https() { "; Secure" } else { "" }
+}
+
+/// A form that carries nothing but its CSRF token (buttons).
+#[derive(serde::Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf_token: String,
 }
 
 /// Pages for members only: the signed-in member, or a redirect to the sign-in page.

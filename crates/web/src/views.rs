@@ -41,6 +41,15 @@ impl Chrome {
     }
 }
 
+/// The name people see: the display name, or the username when there is none.
+pub fn shown_name(account: &Account) -> String {
+    if account.display_name.is_empty() {
+        account.username.clone()
+    } else {
+        account.display_name.clone()
+    }
+}
+
 /// One post as a page shows it.
 pub struct PostView {
     pub id: String,
@@ -158,11 +167,7 @@ pub async fn posts(
             PostView {
                 id: status.id.to_string(),
                 permalink: format!("/@{}/{}", author.acct(), shown.id),
-                author_name: if author.display_name.is_empty() {
-                    author.username.clone()
-                } else {
-                    author.display_name.clone()
-                },
+                author_name: shown_name(author),
                 author_acct: author.acct(),
                 created_at: shown.created_at.to_api_string(),
                 age: age(shown.created_at, now),
