@@ -4,6 +4,7 @@
 //! render an entity ([`entities`]).
 
 pub mod auth;
+pub mod browser_session;
 pub mod entities;
 pub mod error;
 pub mod pages;

@@ -10,16 +10,21 @@ use crate::Settings;
 
 const CSRF_COOKIE: &str = "hamlet_csrf";
 
-/// No script, no third-party anything, never framed (the consent page must not be
-/// clickjacked). No `form-action`: the consent form's answer redirects to the app's own
-/// URI scheme, which that directive would block.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     base-uri 'none'; frame-ancestors 'none'";
+/// Nothing from another host, no inline script or style, never framed (the consent page
+/// must not be clickjacked). Scripts come from this server's own files only (the web
+/// interface's small progressive enhancement), and talk to this server alone. No
+/// `form-action`: the consent form's answer redirects to the app's own URI scheme,
+/// which that directive would block.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     connect-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 #[derive(Template)]
 #[template(path = "authorize.html")]
 pub struct AuthorizePage<'a> {
     pub instance_name: &'a str,
+    /// The member signed in through this browser, who answers without a password.
+    pub signed_in_as: Option<&'a str>,
     pub app_name: &'a str,
     pub app_website: Option<&'a str>,
     pub scopes: Vec<&'static str>,

@@ -225,6 +225,7 @@ async fn set_community_default(app: &TestApp, local_only: bool) {
         .set_community_settings(
             CommunitySettings {
                 default_local_only: local_only,
+                ..Default::default()
             },
             Timestamp::now(),
         )
@@ -817,7 +818,8 @@ async fn the_community_default_applies_below_everything_else() {
     assert_eq!(
         app.store.community_settings().await.unwrap(),
         CommunitySettings {
-            default_local_only: true
+            default_local_only: true,
+            ..Default::default()
         }
     );
     for statuses in instance_statuses(app).await {

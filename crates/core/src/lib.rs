@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audience;
+pub mod community;
 pub mod filter;
 pub mod id;
 pub mod keys;

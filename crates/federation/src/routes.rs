@@ -90,7 +90,8 @@ impl FederationState {
     }
 }
 
-/// How NodeInfo describes this server; fixed at start from the configuration.
+/// How NodeInfo describes this server by default, from the configuration; the name and
+/// description admins set at run time (`community_settings`) take precedence.
 #[derive(Clone, Debug)]
 pub struct NodeDescription {
     pub name: String,
@@ -244,9 +245,12 @@ async fn nodeinfo(
 ) -> Result<Response, FederationError> {
     let version = NodeInfoVersion::parse(&version).ok_or(FederationError::NotFound)?;
     let usage = state.store.local_usage(Timestamp::now()).await?;
+    let community = state.store.community_settings().await?;
     let facts = NodeFacts {
-        name: state.node.name.clone(),
-        description: state.node.description.clone(),
+        name: community.name.unwrap_or_else(|| state.node.name.clone()),
+        description: community
+            .description
+            .unwrap_or_else(|| state.node.description.clone()),
         open_registrations: state.node.open_registrations,
         users_total: usage.users_total,
         users_active_month: usage.users_active_month,

@@ -27,21 +27,35 @@ pub async fn run(config: Config, command: AdminCommand) -> Result<(), Failure> {
 
 async fn community(store: &Store, command: CommunityCommand) -> Result<(), Failure> {
     let mut settings = store.community_settings().await?;
-    match command {
-        CommunityCommand::Show => {}
+    let change = match command {
+        CommunityCommand::Show => false,
         CommunityCommand::DefaultLocality { locality } => {
             settings.default_local_only = locality == Locality::LocalOnly;
-            store
-                .set_community_settings(settings, Timestamp::now())
-                .await?;
+            true
         }
+        CommunityCommand::PrivateCommunity { switch } => {
+            settings.private_community = switch.is_on();
+            true
+        }
+        CommunityCommand::FederatedTimeline { switch } => {
+            settings.federated_timeline = switch.is_on();
+            true
+        }
+    };
+    if change {
+        store
+            .set_community_settings(settings.clone(), Timestamp::now())
+            .await?;
     }
     let locality = if settings.default_local_only {
         "local-only"
     } else {
         "federated"
     };
+    let on_off = |on: bool| if on { "on" } else { "off" };
     println!("default-locality {locality}");
+    println!("private-community {}", on_off(settings.private_community));
+    println!("federated-timeline {}", on_off(settings.federated_timeline));
     Ok(())
 }
 

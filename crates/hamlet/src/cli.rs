@@ -64,6 +64,28 @@ pub enum CommunityCommand {
         #[arg(value_enum)]
         locality: Locality,
     },
+    /// Whether visitors who are not signed in see only the front page and sign-in.
+    PrivateCommunity {
+        #[arg(value_enum)]
+        switch: Switch,
+    },
+    /// Whether members have a federated timeline (posts from other servers).
+    FederatedTimeline {
+        #[arg(value_enum)]
+        switch: Switch,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+impl Switch {
+    pub fn is_on(self) -> bool {
+        self == Switch::On
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -299,10 +299,13 @@ async fn admin_community_sets_the_default_locality() {
 
     let shown = run(&["admin", "community", "show"]);
     assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
-    assert_eq!(stdout(&shown), "default-locality federated\n");
+    assert_eq!(
+        stdout(&shown),
+        "default-locality federated\nprivate-community off\nfederated-timeline on\n"
+    );
     let set = run(&["admin", "community", "default-locality", "local-only"]);
     assert_eq!(set.status.code(), Some(0), "{}", stderr(&set));
-    assert_eq!(stdout(&set), "default-locality local-only\n");
+    assert!(stdout(&set).starts_with("default-locality local-only\n"));
     let store = db.store().await;
     assert!(store.community_settings().await.unwrap().default_local_only);
     assert_eq!(
@@ -312,7 +315,23 @@ async fn admin_community_sets_the_default_locality() {
         Some(2)
     );
     let back = run(&["admin", "community", "default-locality", "federated"]);
-    assert_eq!(stdout(&back), "default-locality federated\n");
+    assert!(stdout(&back).starts_with("default-locality federated\n"));
+
+    let private = run(&["admin", "community", "private-community", "on"]);
+    assert_eq!(private.status.code(), Some(0), "{}", stderr(&private));
+    let timeline = run(&["admin", "community", "federated-timeline", "off"]);
+    assert_eq!(
+        stdout(&timeline),
+        "default-locality federated\nprivate-community on\nfederated-timeline off\n"
+    );
+    let stored = store.community_settings().await.unwrap();
+    assert!(stored.private_community && !stored.federated_timeline);
+    assert_eq!(
+        run(&["admin", "community", "private-community", "maybe"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]

@@ -47,8 +47,8 @@ pub use filters::{FilterUpdate, KeywordChange, NewFilter};
 pub use interactions::Mark;
 pub use notifications::{Marker, NotificationFilter};
 pub use oauth::{
-    AccessToken, Application, AuthorizationCode, CodeRedemption, NewAccessToken, NewApplication,
-    NewAuthorizationCode,
+    AccessToken, Application, AuthorizationCode, AuthorizedApplication, CodeRedemption,
+    NewAccessToken, NewApplication, NewAuthorizationCode,
 };
 pub use relationships::{FollowOutcome, ListKind, Listed, Relationship};
 pub use remote_accounts::{RemoteAccount, RemoteAccountUpsert};

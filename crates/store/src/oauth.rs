@@ -107,6 +107,26 @@ struct CodeRow {
     expires_at: i64,
 }
 
+/// An application a member signed in to, as their settings list it.
+#[derive(Clone, Debug)]
+pub struct AuthorizedApplication {
+    pub id: Id,
+    pub name: String,
+    pub website: Option<String>,
+    /// The scopes of the newest grant.
+    pub scopes: Scopes,
+    pub authorized_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuthorizedRow {
+    id: i64,
+    name: String,
+    website: Option<String>,
+    scopes: String,
+    created_at: i64,
+}
+
 #[derive(sqlx::FromRow)]
 struct TokenRow {
     id: i64,
@@ -348,6 +368,71 @@ impl Store {
             .rows_affected()
         });
         Ok(done > 0)
+    }
+
+    /// The applications `account` has signed in to and not revoked, newest first, with
+    /// the scopes and date of the newest grant.
+    pub async fn authorized_applications(
+        &self,
+        account: Id,
+    ) -> Result<Vec<AuthorizedApplication>, StoreError> {
+        let rows: Vec<AuthorizedRow> = with_db!(self, db => {
+            sqlx::query_as(
+                "SELECT a.id, a.name, a.website, t.scopes, t.created_at \
+                 FROM oauth_applications a \
+                 JOIN oauth_access_tokens t ON t.application_id = a.id \
+                 WHERE t.account_id = $1 AND t.id = ( \
+                     SELECT max(n.id) FROM oauth_access_tokens n \
+                     WHERE n.application_id = a.id AND n.account_id = $1) \
+                 ORDER BY t.id DESC",
+            )
+            .bind(account.as_i64())
+            .fetch_all(db)
+            .await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                Ok(AuthorizedApplication {
+                    id: Id::from_i64(row.id),
+                    name: row.name,
+                    website: row.website,
+                    scopes: parse_scopes(&row.scopes)?,
+                    authorized_at: Timestamp::from_millis(row.created_at),
+                })
+            })
+            .collect()
+    }
+
+    /// Ends every grant `account` gave `application`: its tokens and its unused
+    /// authorization codes. Returns whether there was one.
+    pub async fn revoke_application_for(
+        &self,
+        account: Id,
+        application: Id,
+    ) -> Result<bool, StoreError> {
+        let revoked = with_db!(self, db => {
+            let mut tx = db.begin_write().await?;
+            let tokens = sqlx::query(
+                "DELETE FROM oauth_access_tokens WHERE account_id = $1 AND application_id = $2",
+            )
+            .bind(account.as_i64())
+            .bind(application.as_i64())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let codes = sqlx::query(
+                "DELETE FROM oauth_authorization_codes \
+                 WHERE account_id = $1 AND application_id = $2",
+            )
+            .bind(account.as_i64())
+            .bind(application.as_i64())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            tokens + codes
+        });
+        Ok(revoked > 0)
     }
 
     /// Forgets authorization codes that expired before `now`.

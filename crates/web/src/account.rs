@@ -1,21 +1,23 @@
-//! A member's own pages: notifications and settings (profile, posting defaults,
-//! password, signing out everywhere).
+//! A member's own pages: notifications and settings (profile and its fields, posting
+//! defaults, password, the apps they signed in to, signing out everywhere).
 
-use axum::extract::State;
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hamlet_api::AppState;
 use hamlet_api::error::ApiError;
 use hamlet_api::pages::html;
-use hamlet_api::service::members;
-use hamlet_core::account::{self as rules, ProfileUpdate};
+use hamlet_api::service::{community, members};
+use hamlet_core::account::{self as rules, ProfileField, ProfileUpdate};
 use hamlet_core::notification::NotificationKind;
 use hamlet_core::password::Password;
 use hamlet_core::{Id, Timestamp};
 use hamlet_store::{NotificationFilter, Page};
 use serde::Deserialize;
 
-use crate::pages::{NotificationView, NotificationsPage, SettingsPage, VISIBILITIES};
+use crate::pages::{AppView, NotificationView, NotificationsPage, SettingsPage, VISIBILITIES};
 use crate::session::{self, CsrfOnly, Session, SignedIn};
 use crate::views::{self, Chrome};
 
@@ -73,7 +75,9 @@ pub async fn notifications(State(state): State<AppState>, SignedIn(session): Sig
             })
             .collect();
         let page = NotificationsPage {
-            chrome: Chrome::new(&state, Some(member), session.csrf_token()).at("/notifications"),
+            chrome: Chrome::load(&state, Some(member), session.csrf_token())
+                .await
+                .at("/notifications"),
             items,
         };
         Ok(html(StatusCode::OK, &page))
@@ -90,14 +94,38 @@ async fn settings_page(
     notice: Option<&str>,
 ) -> Result<Response, ApiError> {
     let member = &session.member;
-    let community = state.store.community_settings().await?;
+    let community = community::current(state).await?;
     let defaults = &member.user.defaults;
+    let apps = state
+        .store
+        .authorized_applications(member.account.id)
+        .await?
+        .into_iter()
+        .map(|app| AppView {
+            id: app.id.to_string(),
+            name: app.name,
+            website: app
+                .website
+                .filter(|w| w.starts_with("https://") || w.starts_with("http://")),
+            scopes: app.scopes.to_string(),
+            authorized_at: app.authorized_at.to_api_day_string(),
+        })
+        .collect();
+    let mut fields: Vec<(String, String)> = member
+        .account
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), f.value.clone()))
+        .collect();
+    fields.resize(rules::MAX_FIELDS.max(fields.len()), Default::default());
     let page = SettingsPage {
-        chrome: Chrome::new(state, Some(member), session.csrf_token()),
+        chrome: Chrome::with(&community, Some(member), session.csrf_token()).at("/settings"),
         error,
         notice,
         display_name: member.account.display_name.clone(),
         note: member.account.note.clone(),
+        fields,
+        apps,
         locked: member.account.locked,
         visibilities: VISIBILITIES,
         privacy: defaults.privacy.as_str(),
@@ -135,9 +163,26 @@ pub struct SettingsForm {
     privacy: String,
     #[serde(default)]
     locality: String,
+    /// `field_name_N` and `field_value_N` of the profile fields' rows.
+    #[serde(flatten)]
+    rows: HashMap<String, String>,
 }
 
 impl SettingsForm {
+    /// The profile fields' rows, in order (empty rows are dropped by the rules).
+    fn fields(&self) -> Vec<ProfileField> {
+        (0..rules::MAX_FIELDS * 2)
+            .map_while(|i| {
+                let name = self.rows.get(&format!("field_name_{i}"));
+                let value = self.rows.get(&format!("field_value_{i}"));
+                (name.is_some() || value.is_some()).then(|| ProfileField {
+                    name: name.cloned().unwrap_or_default(),
+                    value: value.cloned().unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
     /// The update the form asks for, or what is wrong with it.
     fn into_update(self) -> Result<ProfileUpdate, String> {
         let local_only = match self.locality.as_str() {
@@ -146,9 +191,18 @@ impl SettingsForm {
             "federated" => Some(false),
             _ => return Err("Choose where new posts go.".into()),
         };
+        let fields = rules::fields(self.fields()).map_err(|_| {
+            format!(
+                "Profile fields: at most {} rows, names up to {} and values up to {} characters.",
+                rules::MAX_FIELDS,
+                rules::MAX_FIELD_NAME_CHARS,
+                rules::MAX_FIELD_VALUE_CHARS
+            )
+        })?;
         Ok(ProfileUpdate {
             display_name: Some(rules::display_name(&self.display_name).map_err(|e| e.to_string())?),
             note: Some(rules::note(&self.note).map_err(|e| e.to_string())?),
+            fields: Some(fields),
             locked: Some(self.locked.is_some()),
             privacy: Some(
                 self.privacy
@@ -279,4 +333,39 @@ pub async fn sign_out_everywhere(
         .headers_mut()
         .append(header::SET_COOKIE, session::cleared(&state.settings));
     response
+}
+
+/// `POST /settings/apps/{id}/revoke`: signs the member out of an app (every token and
+/// pending authorization code it holds for them).
+pub async fn revoke_app(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Response {
+    if !session.verify_csrf(&form.csrf_token) {
+        return crate::forbidden(&state);
+    }
+    let result: Result<Response, ApiError> = async {
+        let Ok(id) = id.parse::<Id>() else {
+            return Ok(crate::posts::not_found(&state, Some(&session)).await);
+        };
+        if !state
+            .store
+            .revoke_application_for(session.member.account.id, id)
+            .await?
+        {
+            return Ok(crate::posts::not_found(&state, Some(&session)).await);
+        }
+        settings_page(
+            &state,
+            &session,
+            StatusCode::OK,
+            None,
+            Some("The app is signed out."),
+        )
+        .await
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
 }

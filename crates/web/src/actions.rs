@@ -65,7 +65,7 @@ pub async fn act(
     .await;
     match result {
         Ok(()) => crate::see_other(local_path(&form.return_to)),
-        Err(ApiError::NotFound) => crate::posts::not_found(&state, Some(&session)),
+        Err(ApiError::NotFound) => crate::posts::not_found(&state, Some(&session)).await,
         Err(error) => error.into_response(),
     }
 }

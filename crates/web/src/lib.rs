@@ -4,7 +4,9 @@
 //! the one audience rule), and render a template.
 //!
 //! Pages send the strict Content-Security-Policy of `hamlet_api::pages::html`: nothing
-//! is loaded from another host, no script runs.
+//! is loaded from another host and no inline script runs; one small script of this
+//! server's own (`assets/web.js`) spares page loads where it can, and every page works
+//! without it.
 
 mod account;
 mod actions;
@@ -16,7 +18,7 @@ mod session;
 mod views;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,17 +27,20 @@ use hamlet_api::auth::ClientIp;
 use hamlet_api::error::ApiError;
 use hamlet_api::pages::{Csrf, html, message};
 use hamlet_api::rate_limit::Bucket;
+use hamlet_api::service::community;
 use hamlet_api::service::members;
 use hamlet_api::service::statuses::{self, NewPost};
-use hamlet_core::Timestamp;
-use hamlet_store::Page;
+use hamlet_core::role::Role;
+use hamlet_core::{Id, Timestamp};
+use hamlet_store::{MemberFilter, Page};
 use serde::Deserialize;
 
 use crate::pages::{ComposeForm, FrontPage, SignInPage, TimelinePage, VISIBILITIES};
 use crate::session::{MaybeSignedIn, SignedIn};
-use crate::views::Chrome;
+use crate::views::{Chrome, Older};
 
 const STYLESHEET_PATH: &str = "/assets/web.css";
+const SCRIPT_PATH: &str = "/assets/web.js";
 /// Posts a timeline page shows.
 const TIMELINE_LENGTH: u32 = 30;
 
@@ -62,6 +67,7 @@ pub fn routes() -> Router<AppState> {
             "/settings/sign_out_everywhere",
             post(account::sign_out_everywhere),
         )
+        .route("/settings/apps/{id}/revoke", post(account::revoke_app))
         .route("/follow_requests", get(posts::follow_requests))
         .route(
             "/follow_requests/{acct}/{answer}",
@@ -71,24 +77,38 @@ pub fn routes() -> Router<AppState> {
         .route("/tags/{name}", get(search::tag))
         .route("/admin", get(admin::home))
         .route("/admin/community", post(admin::save_community))
+        .route("/admin/rules", post(admin::add_rule))
+        .route("/admin/rules/{id}/{change}", post(admin::change_rule))
         .route(
             "/admin/members/{username}/{change}",
             post(admin::change_member),
         )
         .route("/@{acct}", get(posts::profile))
-        .route("/@{acct}/follow", post(posts::follow))
-        .route("/@{acct}/unfollow", post(posts::unfollow))
-        .route("/@{acct}/{id}", get(posts::thread))
+        // A post's page, and the buttons of a profile (`follow`, `mute`, `block`, ...).
+        .route(
+            "/@{acct}/{id}",
+            get(posts::thread).post(posts::change_relation),
+        )
         .route(STYLESHEET_PATH, get(stylesheet))
+        .route(SCRIPT_PATH, get(script))
 }
 
 async fn stylesheet() -> Response {
-    let mut response = include_str!("../assets/web.css").into_response();
+    asset(include_str!("../assets/web.css"), "text/css; charset=utf-8")
+}
+
+async fn script() -> Response {
+    asset(
+        include_str!("../assets/web.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+/// An embedded file with its type; `nosniff` comes with every response.
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
@@ -109,15 +129,38 @@ async fn front(
     if session.is_some() {
         return see_other("/home");
     }
-    let csrf = Csrf::for_request(&headers);
-    let page = FrontPage {
-        chrome: Chrome::new(&state, None, csrf.token.clone()),
-        description: state.settings.instance.description.clone(),
-    };
-    csrf.attach(&state.settings, html(StatusCode::OK, &page))
+    let result: Result<Response, ApiError> = async {
+        let csrf = Csrf::for_request(&headers);
+        let community = community::current(&state).await?;
+        let rules = state.store.community_rules().await?;
+        let admins = state
+            .store
+            .list_members(MemberFilter {
+                role: Some(Role::Admin),
+                suspended: Some(false),
+            })
+            .await?;
+        let page = FrontPage {
+            chrome: Chrome::with(&community, None, csrf.token.clone()),
+            paragraphs: views::paragraphs(&community.description),
+            rules: rules
+                .into_iter()
+                .map(|rule| (rule.text, rule.hint))
+                .collect(),
+            contact_email: community.contact_email.clone(),
+            admins: admins
+                .iter()
+                .map(|admin| admin.account.username.clone())
+                .collect(),
+            private: community.private,
+        };
+        Ok(csrf.attach(&state.settings, html(StatusCode::OK, &page)))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn sign_in_page(
+async fn sign_in_page(
     state: &AppState,
     csrf: &Csrf,
     status: StatusCode,
@@ -125,7 +168,7 @@ fn sign_in_page(
     error: Option<&str>,
 ) -> Response {
     let page = SignInPage {
-        chrome: Chrome::new(state, None, csrf.token.clone()),
+        chrome: Chrome::load(state, None, csrf.token.clone()).await,
         username,
         error,
     };
@@ -142,7 +185,7 @@ async fn sign_in_form(
         return see_other("/home");
     }
     let csrf = Csrf::for_request(&headers);
-    sign_in_page(&state, &csrf, StatusCode::OK, "", None)
+    sign_in_page(&state, &csrf, StatusCode::OK, "", None).await
 }
 
 #[derive(Deserialize)]
@@ -172,7 +215,8 @@ async fn sign_in(
             StatusCode::FORBIDDEN,
             username,
             Some("This form expired. Please try again."),
-        );
+        )
+        .await;
     }
     if state.limiter.check(Bucket::SignIn, ip).is_err() {
         return sign_in_page(
@@ -181,7 +225,8 @@ async fn sign_in(
             StatusCode::TOO_MANY_REQUESTS,
             username,
             Some("Too many attempts. Please wait a few minutes."),
-        );
+        )
+        .await;
     }
     let member = match members::check_password(&state.store, username, &form.password).await {
         Ok(Some(member)) => member,
@@ -192,7 +237,8 @@ async fn sign_in(
                 StatusCode::UNAUTHORIZED,
                 username,
                 Some("Wrong username or password."),
-            );
+            )
+            .await;
         }
         Err(error) => return ApiError::from(error).into_response(),
     };
@@ -203,7 +249,8 @@ async fn sign_in(
             StatusCode::FORBIDDEN,
             username,
             Some("Your account is suspended."),
-        );
+        )
+        .await;
     }
     match session::start(&state, &member).await {
         Ok(cookie) => {
@@ -268,6 +315,7 @@ async fn home_page(
     state: &AppState,
     session: &session::Session,
     compose: ComposeForm,
+    older: &Older,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
     let member = &session.member;
@@ -275,24 +323,31 @@ async fn home_page(
         .store
         .home_timeline(
             member.account.id,
-            Page::newest(TIMELINE_LENGTH),
+            older.page(TIMELINE_LENGTH)?,
             Timestamp::now(),
         )
         .await?;
     let page = TimelinePage {
-        chrome: Chrome::new(state, Some(member), session.csrf_token()).at("/home"),
+        chrome: Chrome::load(state, Some(member), session.csrf_token())
+            .await
+            .at("/home"),
         heading: "Home".to_owned(),
         compose: Some(compose),
         posts: views::posts(state, Some(member), &ids).await?,
+        older: views::older_link("/home", &ids, TIMELINE_LENGTH),
     };
     Ok(html(status, &page))
 }
 
 /// `GET /home`: the compose form and the member's home timeline.
-async fn home(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+async fn home(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Query(older): Query<Older>,
+) -> Response {
     let result = async {
         let compose = compose_form(&state, &session.member).await?;
-        home_page(&state, &session, compose, StatusCode::OK).await
+        home_page(&state, &session, compose, &older, StatusCode::OK).await
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
@@ -328,45 +383,51 @@ impl List {
         }
     }
 
-    async fn ids(
+    /// The posts of one page, and the ids the list pages by (a post's own id in
+    /// timelines, the favourite's or bookmark's in those lists).
+    async fn page(
         self,
         state: &AppState,
         member: &hamlet_core::account::Member,
-    ) -> Result<Vec<hamlet_core::Id>, ApiError> {
+        page: Page,
+    ) -> Result<(Vec<Id>, Vec<Id>), ApiError> {
         let me = member.account.id;
-        let page = Page::newest(TIMELINE_LENGTH);
+        let timeline = |local| async move {
+            let ids = state
+                .store
+                .public_timeline(Some(me), local, None, page, Timestamp::now())
+                .await?;
+            Ok::<_, ApiError>((ids.clone(), ids))
+        };
         let marked = |mark| async move {
             let marked = state.store.marked_statuses(mark, me, page).await?;
-            Ok::<_, ApiError>(marked.into_iter().map(|(_, status)| status).collect())
+            Ok::<_, ApiError>(marked.into_iter().unzip())
         };
-        Ok(match self {
-            List::Community => {
-                state
-                    .store
-                    .public_timeline(Some(me), Some(true), None, page, Timestamp::now())
-                    .await?
-            }
-            List::Federated => {
-                state
-                    .store
-                    .public_timeline(Some(me), None, None, page, Timestamp::now())
-                    .await?
-            }
-            List::Favourites => marked(hamlet_store::Mark::Favourite).await?,
-            List::Bookmarks => marked(hamlet_store::Mark::Bookmark).await?,
-        })
+        match self {
+            List::Community => timeline(Some(true)).await,
+            List::Federated => timeline(None).await,
+            List::Favourites => marked(hamlet_store::Mark::Favourite).await,
+            List::Bookmarks => marked(hamlet_store::Mark::Bookmark).await,
+        }
     }
 }
 
-async fn list(state: AppState, session: session::Session, list: List) -> Response {
+async fn list(state: AppState, session: session::Session, list: List, older: Older) -> Response {
     let result: Result<Response, ApiError> = async {
         let member = &session.member;
-        let ids = list.ids(&state, member).await?;
+        let community = community::current(&state).await?;
+        if matches!(list, List::Federated) && !community.federated_timeline {
+            return Ok(posts::not_found(&state, Some(&session)).await);
+        }
+        let (cursors, ids) = list
+            .page(&state, member, older.page(TIMELINE_LENGTH)?)
+            .await?;
         let page = TimelinePage {
-            chrome: Chrome::new(&state, Some(member), session.csrf_token()).at(list.path()),
+            chrome: Chrome::with(&community, Some(member), session.csrf_token()).at(list.path()),
             heading: list.heading().to_owned(),
             compose: None,
             posts: views::posts(&state, Some(member), &ids).await?,
+            older: views::older_link(list.path(), &cursors, TIMELINE_LENGTH),
         };
         Ok(html(StatusCode::OK, &page))
     }
@@ -375,23 +436,39 @@ async fn list(state: AppState, session: session::Session, list: List) -> Respons
 }
 
 /// `GET /local`.
-async fn local(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
-    list(state, session, List::Community).await
+async fn local(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Query(older): Query<Older>,
+) -> Response {
+    list(state, session, List::Community, older).await
 }
 
-/// `GET /federated`.
-async fn federated(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
-    list(state, session, List::Federated).await
+/// `GET /federated` (unless an admin switched it off).
+async fn federated(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Query(older): Query<Older>,
+) -> Response {
+    list(state, session, List::Federated, older).await
 }
 
 /// `GET /favourites`.
-async fn favourites(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
-    list(state, session, List::Favourites).await
+async fn favourites(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Query(older): Query<Older>,
+) -> Response {
+    list(state, session, List::Favourites, older).await
 }
 
 /// `GET /bookmarks`.
-async fn bookmarks(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
-    list(state, session, List::Bookmarks).await
+async fn bookmarks(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Query(older): Query<Older>,
+) -> Response {
+    list(state, session, List::Bookmarks, older).await
 }
 
 #[derive(Deserialize)]
@@ -455,7 +532,14 @@ async fn compose(
             Err(ApiError::Validation(problem)) => {
                 let mut compose = compose_form(&state, &session.member).await?;
                 compose.error = Some(problem);
-                home_page(&state, &session, compose, StatusCode::UNPROCESSABLE_ENTITY).await
+                home_page(
+                    &state,
+                    &session,
+                    compose,
+                    &Older::default(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
             }
             Err(other) => Err(other),
         }

@@ -8,7 +8,16 @@ use crate::views::{Chrome, PostView};
 #[template(path = "front.html")]
 pub struct FrontPage {
     pub chrome: Chrome,
-    pub description: String,
+    /// The description's paragraphs (plain text).
+    pub paragraphs: Vec<String>,
+    /// `(text, hint)` of each rule, in order.
+    pub rules: Vec<(String, String)>,
+    /// May be empty.
+    pub contact_email: String,
+    /// Usernames of the community's admins.
+    pub admins: Vec<String>,
+    /// Whether visitors must sign in to read anything.
+    pub private: bool,
 }
 
 #[derive(Template)]
@@ -45,6 +54,8 @@ pub struct TimelinePage {
     pub heading: String,
     pub compose: Option<ComposeForm>,
     pub posts: Vec<PostView>,
+    /// The next page of older posts, if there may be one.
+    pub older: Option<String>,
 }
 
 #[derive(Template)]
@@ -66,9 +77,18 @@ pub struct ProfilePage {
     pub acct: String,
     /// Sanitized HTML (rendered or sanitized when stored).
     pub note: String,
+    pub fields: Vec<FieldView>,
     /// For a member looking at someone else: how they are related.
     pub relation: Option<RelationView>,
     pub posts: Vec<PostView>,
+    pub older: Option<String>,
+}
+
+/// One profile field as a profile shows it.
+pub struct FieldView {
+    pub name: String,
+    /// Sanitized HTML (rendered from a member's text, or sanitized when fetched).
+    pub value: String,
 }
 
 /// A member's relation to the account of a profile.
@@ -76,6 +96,8 @@ pub struct RelationView {
     pub following: bool,
     pub requested: bool,
     pub followed_by: bool,
+    pub blocking: bool,
+    pub muting: bool,
 }
 
 #[derive(Template)]
@@ -110,6 +132,9 @@ pub struct SettingsPage<'a> {
     pub notice: Option<&'a str>,
     pub display_name: String,
     pub note: String,
+    /// `(name, value)` of each row of the profile fields' form (empty rows included).
+    pub fields: Vec<(String, String)>,
+    pub apps: Vec<AppView>,
     pub locked: bool,
     pub visibilities: &'static [(&'static str, &'static str)],
     pub privacy: &'static str,
@@ -117,6 +142,17 @@ pub struct SettingsPage<'a> {
     pub locality: &'static str,
     /// What the community's default is, in words.
     pub community_locality: &'static str,
+}
+
+/// An app the member signed in to, as their settings list it.
+pub struct AppView {
+    pub id: String,
+    pub name: String,
+    /// An http(s) address, if the app gave one.
+    pub website: Option<String>,
+    pub scopes: String,
+    /// The day of the newest sign-in.
+    pub authorized_at: String,
 }
 
 /// A member as the admin page lists them.
@@ -128,13 +164,27 @@ pub struct MemberRow {
     pub is_you: bool,
 }
 
+/// A rule as the admin page lists it, with its forms.
+pub struct RuleRow {
+    pub id: String,
+    pub text: String,
+    pub hint: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 pub struct AdminPage<'a> {
     pub chrome: Chrome,
     pub error: Option<&'a str>,
     pub notice: Option<&'a str>,
+    pub name: String,
+    pub description: String,
+    pub contact_email: String,
     pub default_local_only: bool,
+    pub private: bool,
+    pub federated_timeline: bool,
+    pub rules: Vec<RuleRow>,
+    pub max_rules: usize,
     pub members: Vec<MemberRow>,
     pub roles: &'static [&'static str],
 }

@@ -2,7 +2,7 @@
 //! form), and a profile with its posts. Visitors see only what the audience rule lets
 //! anyone see; anything else answers the same 404 page as what does not exist.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamlet_api::AppState;
@@ -14,26 +14,29 @@ use hamlet_core::account::{Account, Member};
 use hamlet_core::{Id, Timestamp, text};
 use hamlet_store::{AccountStatusFilter, ListKind, Page};
 
-use crate::pages::{FollowRequestsPage, NotFoundPage, ProfilePage, RelationView, ThreadPage};
-use crate::session::{CsrfOnly, MaybeSignedIn, Session, SignedIn};
-use crate::views::{self, Chrome};
+use crate::pages::{
+    FieldView, FollowRequestsPage, NotFoundPage, ProfilePage, RelationView, ThreadPage,
+};
+use crate::session::{CsrfOnly, Reader, Session, SignedIn};
+use crate::views::{self, Chrome, Older};
 
 /// Most posts shown above and below a post.
 const THREAD_LIMIT: u32 = 60;
 
-fn chrome(state: &AppState, session: Option<&Session>) -> Chrome {
-    Chrome::new(
+async fn chrome(state: &AppState, session: Option<&Session>) -> Chrome {
+    Chrome::load(
         state,
         session.map(|s| &s.member),
         session.map(Session::csrf_token).unwrap_or_default(),
     )
+    .await
 }
 
-pub fn not_found(state: &AppState, session: Option<&Session>) -> Response {
+pub async fn not_found(state: &AppState, session: Option<&Session>) -> Response {
     html(
         StatusCode::NOT_FOUND,
         &NotFoundPage {
-            chrome: chrome(state, session),
+            chrome: chrome(state, session).await,
         },
     )
 }
@@ -47,7 +50,7 @@ fn handle(captured: &str) -> Option<String> {
 /// `GET /@{acct}/{id}`.
 pub async fn thread(
     State(state): State<AppState>,
-    MaybeSignedIn(session): MaybeSignedIn,
+    Reader(session): Reader,
     Path((acct, id)): Path<(String, String)>,
 ) -> Response {
     let viewer = session.as_ref().map(|s| &s.member);
@@ -83,7 +86,7 @@ pub async fn thread(
             None => None,
         };
         let page = ThreadPage {
-            chrome: chrome(&state, session.as_ref()).at(&format!(
+            chrome: chrome(&state, session.as_ref()).await.at(&format!(
                 "/@{}/{}",
                 author.acct(),
                 status.id
@@ -98,7 +101,7 @@ pub async fn thread(
     .await;
     match result {
         Ok(Some(page)) => page,
-        Ok(None) => not_found(&state, session.as_ref()),
+        Ok(None) => not_found(&state, session.as_ref()).await,
         Err(error) => error.into_response(),
     }
 }
@@ -106,8 +109,9 @@ pub async fn thread(
 /// `GET /@{acct}`: a profile and the posts the viewer may see.
 pub async fn profile(
     State(state): State<AppState>,
-    MaybeSignedIn(session): MaybeSignedIn,
+    Reader(session): Reader,
     Path(acct): Path<String>,
+    Query(older): Query<Older>,
 ) -> Response {
     let viewer: Option<&Member> = session.as_ref().map(|s| &s.member);
     let result: Result<Option<Response>, ApiError> = async {
@@ -120,7 +124,7 @@ pub async fn profile(
                 account.id,
                 viewer.map(|m| m.account.id),
                 AccountStatusFilter::default(),
-                Page::newest(crate::TIMELINE_LENGTH),
+                older.page(crate::TIMELINE_LENGTH)?,
             )
             .await?;
         let note = if account.is_local() {
@@ -139,24 +143,40 @@ pub async fn profile(
                     following: found.following,
                     requested: found.requested,
                     followed_by: found.followed_by,
+                    blocking: found.blocking,
+                    muting: found.muting,
                 })
             }
             _ => None,
         };
+        let path = format!("/@{}", account.acct());
         let page = ProfilePage {
-            chrome: chrome(&state, session.as_ref()).at(&format!("/@{}", account.acct())),
+            chrome: chrome(&state, session.as_ref()).await.at(&path),
             name: views::shown_name(&account),
             acct: account.acct(),
             note,
+            fields: account
+                .fields
+                .iter()
+                .map(|field| FieldView {
+                    name: field.name.clone(),
+                    value: if account.is_local() {
+                        text::plain_to_html(&field.value)
+                    } else {
+                        field.value.clone()
+                    },
+                })
+                .collect(),
             relation,
             posts: views::posts(&state, viewer, &ids).await?,
+            older: views::older_link(&path, &ids, crate::TIMELINE_LENGTH),
         };
         Ok(Some(html(StatusCode::OK, &page)))
     }
     .await;
     match result {
         Ok(Some(page)) => page,
-        Ok(None) => not_found(&state, session.as_ref()),
+        Ok(None) => not_found(&state, session.as_ref()).await,
         Err(error) => error.into_response(),
     }
 }
@@ -181,53 +201,41 @@ async fn account_named(state: &AppState, captured: &str) -> Result<Option<Accoun
     Ok(account.filter(|a| !a.is_suspended()))
 }
 
-/// `POST /@{acct}/follow` and `/@{acct}/unfollow`, from a profile's button.
-async fn change_follow(
-    state: AppState,
-    session: Session,
-    acct: String,
-    form: CsrfOnly,
-    follow: bool,
+/// `POST /@{acct}/{change}`: the buttons of a profile (follow, unfollow, mute,
+/// unmute, block, unblock), through the same services as the API.
+pub async fn change_relation(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Path((acct, change)): Path<(String, String)>,
+    axum::Form(form): axum::Form<CsrfOnly>,
 ) -> Response {
     if !session.verify_csrf(&form.csrf_token) {
         return crate::forbidden(&state);
     }
+    let member = &session.member;
     let result: Result<Option<Response>, ApiError> = async {
         let Some(target) = account_named(&state, &acct).await? else {
             return Ok(None);
         };
-        if follow {
-            relationships::follow(&state, &session.member, &target, FollowOptions::default())
-                .await?;
-        } else {
-            relationships::unfollow(&state, &session.member, &target).await?;
+        match change.as_str() {
+            "follow" => {
+                relationships::follow(&state, member, &target, FollowOptions::default()).await?
+            }
+            "unfollow" => relationships::unfollow(&state, member, &target).await?,
+            "mute" => relationships::mute(&state, member, &target, true, None).await?,
+            "unmute" => relationships::unmute(&state, member, &target).await?,
+            "block" => relationships::block(&state, member, &target).await?,
+            "unblock" => relationships::unblock(&state, member, &target).await?,
+            _ => return Ok(None),
         }
         Ok(Some(crate::see_other(&format!("/@{}", target.acct()))))
     }
     .await;
     match result {
         Ok(Some(response)) => response,
-        Ok(None) | Err(ApiError::NotFound) => not_found(&state, Some(&session)),
+        Ok(None) | Err(ApiError::NotFound) => not_found(&state, Some(&session)).await,
         Err(error) => error.into_response(),
     }
-}
-
-pub async fn follow(
-    State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(acct): Path<String>,
-    axum::Form(form): axum::Form<CsrfOnly>,
-) -> Response {
-    change_follow(state, session, acct, form, true).await
-}
-
-pub async fn unfollow(
-    State(state): State<AppState>,
-    SignedIn(session): SignedIn,
-    Path(acct): Path<String>,
-    axum::Form(form): axum::Form<CsrfOnly>,
-) -> Response {
-    change_follow(state, session, acct, form, false).await
 }
 
 /// `GET /follow_requests`: who asks to follow the member.
@@ -246,7 +254,7 @@ pub async fn follow_requests(
             )
             .await?;
         let page = FollowRequestsPage {
-            chrome: chrome(&state, Some(&session)).at("/follow_requests"),
+            chrome: chrome(&state, Some(&session)).await.at("/follow_requests"),
             requests: listed.iter().map(|l| l.account.acct()).collect(),
         };
         Ok(html(StatusCode::OK, &page))
@@ -268,7 +276,7 @@ pub async fn answer_follow_request(
     let accept = match answer.as_str() {
         "accept" => true,
         "reject" => false,
-        _ => return not_found(&state, Some(&session)),
+        _ => return not_found(&state, Some(&session)).await,
     };
     let result: Result<(), ApiError> = async {
         let Some(requester) = account_named(&state, &acct).await? else {
@@ -279,7 +287,7 @@ pub async fn answer_follow_request(
     .await;
     match result {
         Ok(()) => crate::see_other("/follow_requests"),
-        Err(ApiError::NotFound) => not_found(&state, Some(&session)),
+        Err(ApiError::NotFound) => not_found(&state, Some(&session)).await,
         Err(error) => error.into_response(),
     }
 }

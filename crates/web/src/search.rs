@@ -10,12 +10,11 @@ use hamlet_api::error::ApiError;
 use hamlet_api::pages::html;
 use hamlet_api::service::resolve;
 use hamlet_core::Timestamp;
-use hamlet_store::Page;
 use serde::Deserialize;
 
 use crate::pages::{SearchPage, TimelinePage};
-use crate::session::{MaybeSignedIn, SignedIn};
-use crate::views::{self, Chrome};
+use crate::session::{Reader, SignedIn};
+use crate::views::{self, Chrome, Older};
 
 const RESULTS: u32 = 20;
 const MAX_QUERY_CHARS: usize = 200;
@@ -71,7 +70,8 @@ pub async fn search(
             posts = views::posts(&state, Some(member), &ids).await?;
         }
         let page = SearchPage {
-            chrome: Chrome::new(&state, Some(member), session.csrf_token())
+            chrome: Chrome::load(&state, Some(member), session.csrf_token())
+                .await
                 .at(&format!("/search?q={}", encode(&q))),
             query: q.clone(),
             accounts,
@@ -101,8 +101,9 @@ fn encode(value: &str) -> String {
 /// (visitors: public federated posts only).
 pub async fn tag(
     State(state): State<AppState>,
-    MaybeSignedIn(session): MaybeSignedIn,
+    Reader(session): Reader,
     Path(name): Path<String>,
+    Query(older): Query<Older>,
 ) -> Response {
     let viewer = session.as_ref().map(|s| &s.member);
     let result: Result<Response, ApiError> = async {
@@ -112,11 +113,12 @@ pub async fn tag(
                 viewer.map(|m| m.account.id),
                 None,
                 Some(&name),
-                Page::newest(crate::TIMELINE_LENGTH),
+                older.page(crate::TIMELINE_LENGTH)?,
                 Timestamp::now(),
             )
             .await?;
-        let chrome = Chrome::new(
+        let path = format!("/tags/{}", encode(&name));
+        let chrome = Chrome::load(
             &state,
             viewer,
             session
@@ -124,12 +126,14 @@ pub async fn tag(
                 .map(crate::session::Session::csrf_token)
                 .unwrap_or_default(),
         )
-        .at(&format!("/tags/{}", encode(&name)));
+        .await
+        .at(&path);
         let page = TimelinePage {
             chrome,
             heading: format!("#{}", name.to_lowercase()),
             compose: None,
             posts: views::posts(&state, viewer, &ids).await?,
+            older: views::older_link(&path, &ids, crate::TIMELINE_LENGTH),
         };
         Ok(html(StatusCode::OK, &page))
     }

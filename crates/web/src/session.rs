@@ -7,12 +7,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use hamlet_api::pages::cookie;
+use hamlet_api::browser_session::{self, SESSION_COOKIE};
+use hamlet_api::service::community;
 use hamlet_api::{AppState, Settings};
 use hamlet_core::account::Member;
 use hamlet_core::{Timestamp, secret};
 
-const SESSION_COOKIE: &str = "hamlet_session";
 /// How long a browser stays signed in.
 const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
@@ -49,25 +49,8 @@ fn csrf_for(session_token: &str) -> String {
 
 /// The session the request's cookie names, if it is valid now.
 pub async fn current(state: &AppState, headers: &HeaderMap) -> Option<Session> {
-    let token = cookie(headers, SESSION_COOKIE)?;
-    if token.len() != 43 {
-        return None;
-    }
-    let digest = secret::digest(token);
-    match state
-        .store
-        .web_session_member(&digest, Timestamp::now())
-        .await
-    {
-        Ok(member) => member.map(|member| Session {
-            member,
-            token: token.to_owned(),
-        }),
-        Err(error) => {
-            tracing::error!(%error, "could not read a web session");
-            None
-        }
-    }
+    let (member, token) = browser_session::signed_in(state, headers).await?;
+    Some(Session { member, token })
 }
 
 /// Starts a session for `member`; the cookie to set.
@@ -124,6 +107,27 @@ impl FromRequestParts<AppState> for SignedIn {
             Some(session) => Ok(SignedIn(session)),
             None => Err(Redirect::to("/auth/sign_in").into_response()),
         }
+    }
+}
+
+/// Pages visitors may read too, unless the community is private: then a visitor who is
+/// not signed in is sent to the sign-in page instead.
+pub struct Reader(pub Option<Session>);
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Reader, Response> {
+        let session = current(state, &parts.headers).await;
+        if session.is_none() {
+            let community = community::current(state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            if community.private {
+                return Err(Redirect::to("/auth/sign_in").into_response());
+            }
+        }
+        Ok(Reader(session))
     }
 }
 

@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 
 use hamlet_api::AppState;
-use hamlet_api::error::ApiResult;
+use hamlet_api::error::{ApiError, ApiResult};
+use hamlet_api::service::community::{self, Community};
 use hamlet_core::account::{Account, Member};
 use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
-use hamlet_store::Mark;
+use hamlet_store::{Mark, Page};
 
 /// What every page shows around its content.
 pub struct Chrome {
@@ -21,16 +22,40 @@ pub struct Chrome {
     pub return_to: String,
     /// Whether the member is an admin (the navigation shows their pages).
     pub admin: bool,
+    /// Whether the navigation offers the federated timeline.
+    pub federated_timeline: bool,
 }
 
 impl Chrome {
-    pub fn new(state: &AppState, member: Option<&Member>, csrf_token: String) -> Chrome {
+    /// The chrome of a page for `member` (or a visitor), with the community as it is now.
+    pub async fn load(state: &AppState, member: Option<&Member>, csrf_token: String) -> Chrome {
+        match community::current(state).await {
+            Ok(community) => Chrome::with(&community, member, csrf_token),
+            Err(error) => {
+                // The page itself will read the store too and report the failure; the
+                // chrome falls back to the configuration rather than failing twice.
+                tracing::error!(?error, "could not read the community's settings");
+                Chrome {
+                    instance_name: state.settings.instance.name.clone(),
+                    member: member.map(|m| m.account.username.clone()),
+                    csrf_token,
+                    return_to: "/home".to_owned(),
+                    admin: is_admin(member),
+                    federated_timeline: false,
+                }
+            }
+        }
+    }
+
+    /// The chrome of a page whose handler already read the community.
+    pub fn with(community: &Community, member: Option<&Member>, csrf_token: String) -> Chrome {
         Chrome {
-            instance_name: state.settings.instance.name.clone(),
+            instance_name: community.name.clone(),
             member: member.map(|m| m.account.username.clone()),
             csrf_token,
             return_to: "/home".to_owned(),
-            admin: member.is_some_and(|m| m.user.role == hamlet_core::role::Role::Admin),
+            admin: is_admin(member),
+            federated_timeline: community.federated_timeline,
         }
     }
 
@@ -39,6 +64,53 @@ impl Chrome {
         self.return_to = path.to_owned();
         self
     }
+}
+
+fn is_admin(member: Option<&Member>) -> bool {
+    member.is_some_and(|m| m.user.role == hamlet_core::role::Role::Admin)
+}
+
+/// `?max_id=` of a page of posts: where an "Older posts" link continues.
+#[derive(serde::Deserialize, Default)]
+pub struct Older {
+    #[serde(default)]
+    max_id: String,
+}
+
+impl Older {
+    /// The newest page of `limit`, or the page before `max_id`; a malformed cursor is
+    /// the visitor's mistake (400).
+    pub fn page(&self, limit: u32) -> ApiResult<Page> {
+        let mut page = Page::newest(limit);
+        if !self.max_id.is_empty() {
+            let id: Id = self
+                .max_id
+                .parse()
+                .map_err(|_| ApiError::BadRequest("max_id is not a post's id".into()))?;
+            page.max_id = Some(id);
+        }
+        Ok(page)
+    }
+}
+
+/// The address of the page after one that listed `cursors` (the ids the list was paged
+/// by), or `None` when that page was not full (nothing older).
+pub fn older_link(path: &str, cursors: &[Id], limit: u32) -> Option<String> {
+    if cursors.len() < limit as usize {
+        return None;
+    }
+    let last = cursors.last()?;
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Some(format!("{path}{separator}max_id={last}"))
+}
+
+/// Plain text split into paragraphs at blank lines (templates escape each).
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The name people see: the display name, or the username when there is none.
@@ -196,6 +268,26 @@ pub async fn posts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn older_links_continue_full_pages_only() {
+        let ids = [Id::from_i64(30), Id::from_i64(20), Id::from_i64(10)];
+        assert_eq!(
+            older_link("/home", &ids, 3).as_deref(),
+            Some("/home?max_id=10")
+        );
+        assert_eq!(
+            older_link("/search?q=x", &ids, 3).as_deref(),
+            Some("/search?q=x&max_id=10")
+        );
+        assert_eq!(older_link("/home", &ids, 4), None);
+        assert_eq!(older_link("/home", &[], 0), None);
+        let bad = Older {
+            max_id: "nope".into(),
+        };
+        assert!(bad.page(30).is_err());
+        assert_eq!(Older::default().page(30).unwrap().max_id, None);
+    }
 
     #[test]
     fn ages_read_as_people_say_them() {

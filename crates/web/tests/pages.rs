@@ -312,6 +312,7 @@ async fn the_local_only_box_starts_with_the_members_default() {
         .set_community_settings(
             hamlet_store::CommunitySettings {
                 default_local_only: true,
+                ..Default::default()
             },
             hamlet_core::Timestamp::now(),
         )
@@ -767,7 +768,14 @@ async fn admins_set_the_community_default_and_manage_members() {
         &app,
         "/admin/community",
         &admins,
-        &[("csrf_token", &csrf), ("default_locality", "local_only")],
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Hamlet"),
+            ("description", ""),
+            ("contact_email", ""),
+            ("default_locality", "local_only"),
+            ("federated_timeline", "true"),
+        ],
     )
     .await;
     assert_eq!(saved.status(), StatusCode::OK);

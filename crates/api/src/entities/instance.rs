@@ -6,14 +6,34 @@ use serde::Serialize;
 
 use crate::Settings;
 use crate::entities::Account;
+use crate::service::community::Community;
 
 /// What both instance entities are built from: the settings plus live figures.
 pub struct InstanceFacts<'a> {
     pub settings: &'a Settings,
+    /// The community as admins set it (name, description, contact, defaults).
+    pub community: &'a Community,
+    pub rules: Vec<Rule>,
     pub user_count: u64,
     pub contact_account: Option<Account>,
-    /// Whether new posts are local-only unless a member chooses otherwise.
-    pub default_local_only: bool,
+}
+
+/// Mastodon's `Rule`.
+#[derive(Serialize, Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub text: String,
+    pub hint: String,
+}
+
+impl Rule {
+    pub fn new(rule: &hamlet_core::community::Rule) -> Rule {
+        Rule {
+            id: rule.id.to_string(),
+            text: rule.text.clone(),
+            hint: rule.hint.clone(),
+        }
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -53,7 +73,7 @@ fn status_limits(facts: &InstanceFacts<'_>) -> StatusLimits {
         max_media_attachments: limits::MAX_MEDIA_ATTACHMENTS,
         characters_reserved_per_url: limits::CHARACTERS_RESERVED_PER_URL,
         local_only: true,
-        default_local_only: facts.default_local_only,
+        default_local_only: facts.community.default_local_only,
     }
 }
 
@@ -98,7 +118,7 @@ pub struct InstanceV2 {
     pub registrations: Registrations,
     pub api_versions: ApiVersions,
     pub contact: Contact,
-    pub rules: Vec<serde_json::Value>,
+    pub rules: Vec<Rule>,
 }
 
 #[derive(Serialize, Debug)]
@@ -199,10 +219,10 @@ impl InstanceV2 {
         let settings = facts.settings;
         InstanceV2 {
             domain: settings.domain(),
-            title: settings.instance.name.clone(),
+            title: facts.community.name.clone(),
             version: hamlet_core::version_string(),
             source_url: settings.instance.source_url.clone(),
-            description: settings.instance.description.clone(),
+            description: facts.community.description.clone(),
             usage: Usage {
                 users: UsageUsers {
                     active_month: facts.user_count,
@@ -240,7 +260,11 @@ impl InstanceV2 {
                 timelines_access: TimelinesAccess {
                     live_feeds: FeedAccess {
                         local: access(settings.timelines.local_public),
-                        remote: access(settings.timelines.remote_public),
+                        remote: if facts.community.federated_timeline {
+                            access(settings.timelines.remote_public)
+                        } else {
+                            "disabled"
+                        },
                     },
                 },
             },
@@ -258,10 +282,10 @@ impl InstanceV2 {
                 mastodon: MASTODON_API_VERSION,
             },
             contact: Contact {
-                email: settings.instance.contact_email.clone(),
+                email: facts.community.contact_email.clone(),
                 account: facts.contact_account,
             },
-            rules: Vec::new(),
+            rules: facts.rules,
         }
     }
 }
@@ -284,7 +308,7 @@ pub struct InstanceV1 {
     pub invites_enabled: bool,
     pub configuration: ConfigurationV1,
     pub contact_account: Option<Account>,
-    pub rules: Vec<serde_json::Value>,
+    pub rules: Vec<Rule>,
 }
 
 #[derive(Serialize, Debug)]
@@ -315,15 +339,15 @@ pub struct AccountLimitsV1 {
 impl InstanceV1 {
     pub fn new(facts: InstanceFacts<'_>) -> InstanceV1 {
         let settings = facts.settings;
-        let description = settings.instance.description.clone();
+        let description = facts.community.description.clone();
         let mut streaming = settings.public_url.clone();
         let _ = streaming.set_scheme(if settings.is_https() { "wss" } else { "ws" });
         InstanceV1 {
             uri: settings.domain(),
-            title: settings.instance.name.clone(),
+            title: facts.community.name.clone(),
             short_description: description.clone(),
             description,
-            email: settings.instance.contact_email.clone(),
+            email: facts.community.contact_email.clone(),
             version: hamlet_core::version_string(),
             urls: UrlsV1 {
                 streaming_api: streaming.as_str().trim_end_matches('/').to_owned(),
@@ -347,7 +371,7 @@ impl InstanceV1 {
                 polls: poll_limits(),
             },
             contact_account: facts.contact_account,
-            rules: Vec::new(),
+            rules: facts.rules,
         }
     }
 }

@@ -13,7 +13,7 @@ mod token;
 pub use account::{Account, CredentialAccount, Role, profile_url};
 pub use application::{Application, CredentialApplication};
 pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus};
-pub use instance::{InstanceFacts, InstanceV1, InstanceV2};
+pub use instance::{InstanceFacts, InstanceV1, InstanceV2, Rule};
 pub use notification::{Marker, Notification};
 pub use relationship::Relationship;
 pub use status::{

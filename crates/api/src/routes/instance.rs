@@ -4,10 +4,19 @@ use hamlet_core::role::Role;
 use hamlet_store::{MemberFilter, StatsFor};
 
 use crate::AppState;
-use crate::entities::{Account, InstanceFacts, InstanceV1, InstanceV2};
+use crate::entities::{Account, InstanceFacts, InstanceV1, InstanceV2, Rule};
 use crate::error::ApiResult;
+use crate::service::community::{self, Community};
 
-async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>, bool)> {
+/// What the instance entities show besides the settings.
+struct Facts {
+    community: Community,
+    rules: Vec<Rule>,
+    members: u64,
+    contact: Option<Account>,
+}
+
+async fn facts(state: &AppState) -> ApiResult<Facts> {
     let members = state.store.count_active_members().await?;
     let admins = state
         .store
@@ -29,29 +38,50 @@ async fn facts(state: &AppState) -> ApiResult<(u64, Option<Account>, bool)> {
         }
         None => None,
     };
-    let community = state.store.community_settings().await?;
-    Ok((members, contact, community.default_local_only))
+    Ok(Facts {
+        community: community::current(state).await?,
+        rules: rules(state).await?,
+        members,
+        contact,
+    })
+}
+
+async fn rules(state: &AppState) -> ApiResult<Vec<Rule>> {
+    Ok(state
+        .store
+        .community_rules()
+        .await?
+        .iter()
+        .map(Rule::new)
+        .collect())
+}
+
+/// `GET /api/v1/instance/rules`: the community's rules, in order.
+pub async fn rules_list(State(state): State<AppState>) -> ApiResult<Json<Vec<Rule>>> {
+    Ok(Json(rules(&state).await?))
 }
 
 /// `GET /api/v2/instance`.
 pub async fn v2(State(state): State<AppState>) -> ApiResult<Json<InstanceV2>> {
-    let (user_count, contact_account, default_local_only) = facts(&state).await?;
+    let facts = facts(&state).await?;
     Ok(Json(InstanceV2::new(InstanceFacts {
         settings: &state.settings,
-        user_count,
-        contact_account,
-        default_local_only,
+        community: &facts.community,
+        rules: facts.rules,
+        user_count: facts.members,
+        contact_account: facts.contact,
     })))
 }
 
 /// `GET /api/v1/instance`.
 pub async fn v1(State(state): State<AppState>) -> ApiResult<Json<InstanceV1>> {
-    let (user_count, contact_account, default_local_only) = facts(&state).await?;
+    let facts = facts(&state).await?;
     Ok(Json(InstanceV1::new(InstanceFacts {
         settings: &state.settings,
-        user_count,
-        contact_account,
-        default_local_only,
+        community: &facts.community,
+        rules: facts.rules,
+        user_count: facts.members,
+        contact_account: facts.contact,
     })))
 }
 

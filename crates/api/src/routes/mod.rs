@@ -61,6 +61,7 @@ fn api_routes() -> Router<AppState> {
         .route("/health", get(health::health))
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
+        .route("/api/v1/instance/rules", get(instance::rules_list))
         .route("/api/v1/custom_emojis", get(instance::custom_emojis))
         .route("/api/v1/preferences", get(accounts::preferences))
         .route("/api/v1/apps", post(oauth::register_app))

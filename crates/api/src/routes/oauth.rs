@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hamlet_core::account::Member;
 use hamlet_core::scope::{self, Scopes};
 use hamlet_core::{Timestamp, secret};
 use hamlet_store::{
@@ -19,6 +20,7 @@ use url::Url;
 
 use crate::AppState;
 use crate::auth::{Auth, ClientIp};
+use crate::browser_session;
 use crate::entities::{self, CredentialApplication, Token};
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{self, AuthorizePage, Csrf, MessagePage};
@@ -353,16 +355,28 @@ fn failure_response(state: &AppState, failure: AuthorizeFailure) -> Response {
     }
 }
 
+/// Who answers the consent page: a member already signed in through this browser, or
+/// whoever types a username and password.
+enum Answerer<'a> {
+    SignedIn(&'a Member),
+    Typing(&'a str),
+}
+
 fn consent_page(
     state: &AppState,
     request: &AuthorizationRequest,
     csrf: &Csrf,
     status: StatusCode,
-    username: &str,
+    answerer: Answerer<'_>,
     error: Option<&str>,
 ) -> Response {
+    let (signed_in_as, username) = match answerer {
+        Answerer::SignedIn(member) => (Some(member.account.username.as_str()), ""),
+        Answerer::Typing(username) => (None, username),
+    };
     let page = AuthorizePage {
         instance_name: &state.settings.instance.name,
+        signed_in_as,
         app_name: &request.app.name,
         app_website: request.app.website.as_deref(),
         scopes: request.scopes.iter().collect(),
@@ -392,7 +406,12 @@ pub async fn authorize_form(
     match validate_authorization(&state, &params).await {
         Ok(request) => {
             let csrf = Csrf::for_request(&headers);
-            consent_page(&state, &request, &csrf, StatusCode::OK, "", None)
+            let signed_in = browser_session::signed_in(&state, &headers).await;
+            let answerer = match &signed_in {
+                Some((member, _)) => Answerer::SignedIn(member),
+                None => Answerer::Typing(""),
+            };
+            consent_page(&state, &request, &csrf, StatusCode::OK, answerer, None)
         }
         Err(failure) => failure_response(&state, failure),
     }
@@ -429,36 +448,15 @@ pub async fn authorize_decision(
             },
         );
     }
-    let csrf = Csrf::for_request(&headers);
-    let username = params.username.as_deref().unwrap_or_default().trim();
-    if let Err(error) = state.limiter.check(Bucket::SignIn, ip) {
-        return error.into_response();
-    }
-    let password = params.password.as_deref().unwrap_or_default();
-    let member = match members::check_password(&state.store, username, password).await {
-        Ok(Some(member)) => member,
-        Ok(None) => {
-            return consent_page(
-                &state,
-                &request,
-                &csrf,
-                StatusCode::UNAUTHORIZED,
-                username,
-                Some("Wrong username or password."),
-            );
-        }
-        Err(error) => return ApiError::from(error).into_response(),
+    let member = match browser_session::signed_in(&state, &headers).await {
+        // Signed in through this browser: the session is the proof of who answers, as
+        // the password would be (the CSRF token proves the answer came from this page).
+        Some((member, _)) => member,
+        None => match check_typed_password(&state, &request, &headers, ip, &params).await {
+            Ok(member) => member,
+            Err(response) => return response,
+        },
     };
-    if member.account.is_suspended() {
-        return consent_page(
-            &state,
-            &request,
-            &csrf,
-            StatusCode::FORBIDDEN,
-            username,
-            Some("Your login is currently disabled."),
-        );
-    }
     let code = secret::generate();
     let now = Timestamp::now();
     let stored = state
@@ -490,6 +488,49 @@ pub async fn authorize_decision(
         &request.redirect_uri,
         &[("code", &code), ("state", &request.state)],
     )
+}
+
+/// The member whose username and password the consent form carries, or the page again
+/// saying what went wrong.
+async fn check_typed_password(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    headers: &HeaderMap,
+    ip: std::net::IpAddr,
+    params: &AuthorizeParams,
+) -> Result<Member, Response> {
+    let csrf = Csrf::for_request(headers);
+    let username = params.username.as_deref().unwrap_or_default().trim();
+    state
+        .limiter
+        .check(Bucket::SignIn, ip)
+        .map_err(IntoResponse::into_response)?;
+    let password = params.password.as_deref().unwrap_or_default();
+    let member = match members::check_password(&state.store, username, password).await {
+        Ok(Some(member)) => member,
+        Ok(None) => {
+            return Err(consent_page(
+                state,
+                request,
+                &csrf,
+                StatusCode::UNAUTHORIZED,
+                Answerer::Typing(username),
+                Some("Wrong username or password."),
+            ));
+        }
+        Err(error) => return Err(ApiError::from(error).into_response()),
+    };
+    if member.account.is_suspended() {
+        return Err(consent_page(
+            state,
+            request,
+            &csrf,
+            StatusCode::FORBIDDEN,
+            Answerer::Typing(username),
+            Some("Your login is currently disabled."),
+        ));
+    }
+    Ok(member)
 }
 
 #[derive(Deserialize)]

@@ -88,19 +88,7 @@ pub async fn block(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:blocks"])?;
     let target = named_account(&state, &id).await?;
-    if target.id != member.account.id {
-        let block = state.federation.block_outbound(&member.account, &target)?;
-        state
-            .store
-            .insert_block(
-                member.account.id,
-                target.id,
-                Timestamp::now(),
-                block.as_ref(),
-            )
-            .await?;
-        state.federation.delivery.wake();
-    }
+    relationships::block(&state, member, &target).await?;
     relationship(&state, member, target.id).await
 }
 
@@ -112,16 +100,7 @@ pub async fn unblock(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:blocks"])?;
     let target = named_account(&state, &id).await?;
-    if target.id != member.account.id {
-        let undo = state
-            .federation
-            .undo_block_outbound(&member.account, &target)?;
-        state
-            .store
-            .unblock(member.account.id, target.id, undo.as_ref())
-            .await?;
-        state.federation.delivery.wake();
-    }
+    relationships::unblock(&state, member, &target).await?;
     relationship(&state, member, target.id).await
 }
 
@@ -156,20 +135,16 @@ pub async fn mute(
                 ApiError::Validation(format!("duration must be 0 to {MAX_MUTE_SECS} seconds"))
             })?,
     };
-    let now = Timestamp::now();
-    let expires_at = (duration > 0).then(|| now.plus(std::time::Duration::from_secs(duration)));
-    if target.id != member.account.id {
-        state
-            .store
-            .mute(
-                member.account.id,
-                target.id,
-                params.notifications.unwrap_or(true),
-                expires_at,
-                now,
-            )
-            .await?;
-    }
+    let expires_at =
+        (duration > 0).then(|| Timestamp::now().plus(std::time::Duration::from_secs(duration)));
+    relationships::mute(
+        &state,
+        member,
+        &target,
+        params.notifications.unwrap_or(true),
+        expires_at,
+    )
+    .await?;
     relationship(&state, member, target.id).await
 }
 
@@ -181,9 +156,7 @@ pub async fn unmute(
 ) -> ApiResult<Json<entities::Relationship>> {
     let member = auth.member_with_scope(&["write:mutes"])?;
     let target = named_account(&state, &id).await?;
-    if target.id != member.account.id {
-        state.store.unmute(member.account.id, target.id).await?;
-    }
+    relationships::unmute(&state, member, &target).await?;
     relationship(&state, member, target.id).await
 }
 

@@ -12,7 +12,7 @@ use crate::entities;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{PageParams, link_header};
 use crate::params::{Query, flex};
-use crate::service::statuses;
+use crate::service::{community, statuses};
 
 type Timeline = (HeaderMap, Json<Vec<entities::Status>>);
 
@@ -95,6 +95,16 @@ async fn public_posts(
         (false, true) => Some(false),
         (false, false) => None,
         (true, true) => return Ok((HeaderMap::new(), Json(Vec::new()))),
+    };
+    // An admin may switch the federated timeline off: the public timeline then carries
+    // this community's posts alone (hashtag timelines are not affected).
+    let local = if tag.is_none() && !community::current(state).await?.federated_timeline {
+        match local {
+            Some(false) => return Ok((HeaderMap::new(), Json(Vec::new()))),
+            _ => Some(true),
+        }
+    } else {
+        local
     };
     let viewer = match &auth {
         Some(auth) => {

@@ -1,6 +1,7 @@
 //! Operations that span several steps (validation, slow hashing, storage), shared by the
 //! API handlers, the web interface and the command line.
 
+pub mod community;
 pub mod interactions;
 pub mod members;
 pub mod relationships;

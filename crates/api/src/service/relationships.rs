@@ -1,6 +1,6 @@
-//! Following and unfollowing, for the API and the web interface alike: the checks
-//! Mastodon makes, and the `Follow` or `Undo` to a remote account committed with the
-//! change.
+//! Following, blocking and muting, for the API and the web interface alike: the checks
+//! Mastodon makes, and the `Follow`, `Block` or `Undo` to a remote account committed
+//! with the change.
 
 use hamlet_core::Timestamp;
 use hamlet_core::account::{Account, Member};
@@ -138,5 +138,74 @@ pub async fn answer_follow_request(
         return Err(ApiError::NotFound);
     }
     state.federation.delivery.wake();
+    Ok(())
+}
+
+/// `member` blocks `target`: follows end both ways, and a remote account is sent the
+/// `Block` in the same transaction. Blocking oneself changes nothing (as on Mastodon).
+pub async fn block(state: &AppState, member: &Member, target: &Account) -> ApiResult<()> {
+    if target.id == member.account.id {
+        return Ok(());
+    }
+    let block = state.federation.block_outbound(&member.account, target)?;
+    state
+        .store
+        .insert_block(
+            member.account.id,
+            target.id,
+            Timestamp::now(),
+            block.as_ref(),
+        )
+        .await?;
+    state.federation.delivery.wake();
+    Ok(())
+}
+
+/// `member` unblocks `target` (and a remote account is sent the `Undo`).
+pub async fn unblock(state: &AppState, member: &Member, target: &Account) -> ApiResult<()> {
+    if target.id == member.account.id {
+        return Ok(());
+    }
+    let undo = state
+        .federation
+        .undo_block_outbound(&member.account, target)?;
+    state
+        .store
+        .unblock(member.account.id, target.id, undo.as_ref())
+        .await?;
+    state.federation.delivery.wake();
+    Ok(())
+}
+
+/// `member` mutes `target` until `expires_at` (or until unmuted); muting hides their
+/// posts and, if `notifications`, their notifications. Nothing is sent anywhere.
+pub async fn mute(
+    state: &AppState,
+    member: &Member,
+    target: &Account,
+    notifications: bool,
+    expires_at: Option<Timestamp>,
+) -> ApiResult<()> {
+    if target.id == member.account.id {
+        return Ok(());
+    }
+    state
+        .store
+        .mute(
+            member.account.id,
+            target.id,
+            notifications,
+            expires_at,
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// `member` unmutes `target`.
+pub async fn unmute(state: &AppState, member: &Member, target: &Account) -> ApiResult<()> {
+    if target.id != member.account.id {
+        state.store.unmute(member.account.id, target.id).await?;
+    }
     Ok(())
 }
