@@ -1,84 +1,12 @@
 //! The web interface over real HTTP: sessions, CSRF, composing, and the audience rule.
 
+mod common;
+
+use common::{api_post, csrf_in, page, post_form, set_cookie, sign_in};
 use hamlet_core::role::Role;
-use hamlet_testkit::{TestApp, TestMember, spawn_app};
+use hamlet_testkit::{TestMember, spawn_app};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_SECURITY_POLICY, COOKIE, LOCATION, SET_COOKIE};
-
-/// The value of `name` in the response's `Set-Cookie` headers, with the whole header.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|header| {
-            let value = header[name.len() + 1..]
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            (value, header.to_owned())
-        })
-}
-
-fn csrf_in(page: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = page.find(marker).expect("a form with a CSRF token") + marker.len();
-    page[start..]
-        .split('"')
-        .next()
-        .expect("the token ends")
-        .to_owned()
-}
-
-/// A browser signed in as `member`: its session cookie.
-async fn sign_in(app: &TestApp, member: &TestMember) -> String {
-    let form = app.get("/auth/sign_in").send().await.unwrap();
-    let (csrf_cookie, _) = set_cookie(&form, "hamlet_csrf").expect("a CSRF cookie");
-    let token = csrf_in(&form.text().await.unwrap());
-    let response = app
-        .post("/auth/sign_in")
-        .header(COOKIE, format!("hamlet_csrf={csrf_cookie}"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("username", member.username()),
-            ("password", member.password.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()[LOCATION], "/home");
-    set_cookie(&response, "hamlet_session")
-        .expect("a session")
-        .0
-}
-
-async fn page(app: &TestApp, path: &str, session: &str) -> (StatusCode, String) {
-    let response = app
-        .get(path)
-        .header(COOKIE, format!("hamlet_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
-async fn post_form(
-    app: &TestApp,
-    path: &str,
-    session: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    app.post(path)
-        .header(COOKIE, format!("hamlet_session={session}"))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
+use reqwest::header::{CONTENT_SECURITY_POLICY, COOKIE, LOCATION};
 
 #[tokio::test]
 async fn visitors_see_the_front_page_with_a_strict_policy() {
@@ -354,20 +282,6 @@ async fn signing_out_and_password_changes_end_sessions() {
 }
 
 /// Alice writes a post through the API; its id.
-async fn api_post(app: &TestApp, token: &str, body: serde_json::Value) -> String {
-    let written: serde_json::Value = app
-        .post("/api/v1/statuses")
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    written["id"].as_str().expect("a post").to_owned()
-}
-
 #[tokio::test]
 async fn post_and_profile_pages_apply_the_audience_rule() {
     let app = spawn_app().await;
