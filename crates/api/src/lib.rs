@@ -45,10 +45,13 @@ pub struct AppState {
     pub limiter: Arc<rate_limit::RateLimiter>,
     /// What the server-to-server endpoints (mounted beside the API) reach.
     pub federation: FederationState,
+    /// Where uploaded and cached files are kept.
+    pub media: hamlet_media::MediaStorage,
+    pub media_limits: hamlet_media::MediaLimits,
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings) -> AppState {
+    pub fn new(store: Store, settings: Settings, media: hamlet_media::MediaStorage) -> AppState {
         let limiter = rate_limit::RateLimiter::new(settings.rate_limits.clone());
         let mut client_config = ClientConfig::new(settings.public_url.clone());
         client_config.insecure_local_federation = settings.insecure_local_federation;
@@ -79,6 +82,8 @@ impl AppState {
             settings: Arc::new(settings),
             limiter: Arc::new(limiter),
             federation,
+            media,
+            media_limits: hamlet_media::MediaLimits::default(),
         }
     }
 }

@@ -23,38 +23,81 @@ pub struct Params<T>(pub T);
 /// Parameters from the query string alone (for `GET`).
 pub struct Query<T>(pub T);
 
+/// Parameters as [`Params`], and the files of a multipart body by field name (uploads:
+/// media, avatars, headers). The body may be as large as the largest upload.
+pub struct WithFiles<T>(pub T, pub Files);
+
+/// The file parts of a multipart body: field name to bytes.
+#[derive(Default)]
+pub struct Files(std::collections::HashMap<String, Vec<u8>>);
+
+impl Files {
+    /// The file sent as `name`, taken out.
+    pub fn take(&mut self, name: &str) -> Option<Vec<u8>> {
+        self.0.remove(name)
+    }
+}
+
+/// The largest request body an upload endpoint reads: the largest video, and room for
+/// the other fields.
+pub const MAX_UPLOAD_BYTES: usize = hamlet_core::limits::VIDEO_SIZE_LIMIT as usize + 1024 * 1024;
+
 impl<T: DeserializeOwned> FromRequest<AppState> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let limit = state.settings.max_request_bytes;
-        let (parts, body) = request.into_parts();
-        let mut tree = Value::Object(Map::new());
-        if let Some(query) = parts.uri.query() {
-            insert_pairs(&mut tree, url::form_urlencoded::parse(query.as_bytes()))?;
-        }
-        if let Some(length) = content_length(&parts.headers)
-            && length > limit
-        {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        let bytes = axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge { limit })?;
-        if !bytes.is_empty() {
-            let mime = content_type(&parts.headers);
-            match mime.as_str() {
-                "application/json" => merge_json(&mut tree, &bytes)?,
-                "application/x-www-form-urlencoded" | "" => {
-                    insert_pairs(&mut tree, url::form_urlencoded::parse(&bytes))?
-                }
-                "multipart/form-data" => merge_multipart(&mut tree, &parts.headers, bytes).await?,
-                other if other.ends_with("+json") => merge_json(&mut tree, &bytes)?,
-                other => return Err(ApiError::UnsupportedMediaType(other.to_owned())),
-            }
-        }
+        let (tree, _) = read(request, state.settings.max_request_bytes, false).await?;
         deserialize(tree).map(Params)
     }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for WithFiles<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let limit = state.settings.max_request_bytes.max(MAX_UPLOAD_BYTES);
+        let (tree, files) = read(request, limit, true).await?;
+        Ok(WithFiles(deserialize(tree)?, files))
+    }
+}
+
+/// The query string and body of `request` as one tree of parameters, and (when
+/// `keep_files`) the files of a multipart body.
+async fn read(
+    request: Request,
+    limit: usize,
+    keep_files: bool,
+) -> Result<(Value, Files), ApiError> {
+    let (parts, body) = request.into_parts();
+    let mut tree = Value::Object(Map::new());
+    let mut files = Files::default();
+    if let Some(query) = parts.uri.query() {
+        insert_pairs(&mut tree, url::form_urlencoded::parse(query.as_bytes()))?;
+    }
+    if let Some(length) = content_length(&parts.headers)
+        && length > limit
+    {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge { limit })?;
+    if !bytes.is_empty() {
+        let mime = content_type(&parts.headers);
+        match mime.as_str() {
+            "application/json" => merge_json(&mut tree, &bytes)?,
+            "application/x-www-form-urlencoded" | "" => {
+                insert_pairs(&mut tree, url::form_urlencoded::parse(&bytes))?
+            }
+            "multipart/form-data" => {
+                let kept = merge_multipart(&mut tree, &parts.headers, bytes, keep_files).await?;
+                files = kept;
+            }
+            other if other.ends_with("+json") => merge_json(&mut tree, &bytes)?,
+            other => return Err(ApiError::UnsupportedMediaType(other.to_owned())),
+        }
+    }
+    Ok((tree, files))
 }
 
 impl<T: DeserializeOwned> FromRequestParts<AppState> for Query<T> {
@@ -133,7 +176,8 @@ async fn merge_multipart(
     tree: &mut Value,
     headers: &HeaderMap,
     bytes: axum::body::Bytes,
-) -> Result<(), ApiError> {
+    keep_files: bool,
+) -> Result<Files, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -143,6 +187,7 @@ async fn merge_multipart(
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut pairs = Vec::new();
+    let mut files = Files::default();
     while let Some(field) = multipart
         .next_field()
         .await
@@ -151,8 +196,16 @@ async fn merge_multipart(
         let Some(name) = field.name().map(str::to_owned) else {
             continue;
         };
-        // File parts (avatars, media) are handled by the endpoints that accept them.
+        // File parts (avatars, media) go to the endpoints that accept them; others
+        // ignore them.
         if field.file_name().is_some() {
+            if keep_files {
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| ApiError::BadRequest(format!("Malformed multipart body: {e}")))?;
+                files.0.insert(name, bytes.to_vec());
+            }
             continue;
         }
         let text = field
@@ -169,7 +222,8 @@ async fn merge_multipart(
                 std::borrow::Cow::from(v.as_str()),
             )
         }),
-    )
+    )?;
+    Ok(files)
 }
 
 /// One step of a Rails-style key: `name`, `[key]` or `[]`.

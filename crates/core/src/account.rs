@@ -35,6 +35,9 @@ pub struct Account {
     pub updated_at: Timestamp,
     pub suspended_at: Option<Timestamp>,
     pub public_key_pem: String,
+    /// The keys of the avatar and header in the media storage, served under `/media/`.
+    pub avatar_file: Option<String>,
+    pub header_file: Option<String>,
     /// Where a remote account lives; `None` for local accounts, whose addresses derive
     /// from the instance's own URL.
     pub remote: Option<RemoteLinks>,
@@ -161,6 +164,10 @@ pub struct ProfileUpdate {
     pub language: Option<Option<Language>>,
     /// `Some(None)` returns to the community's default locality.
     pub local_only: Option<Option<bool>>,
+    /// The key of a new avatar or header file in the media storage; `Some(None)`
+    /// returns to the default picture.
+    pub avatar_file: Option<Option<String>>,
+    pub header_file: Option<Option<String>>,
 }
 
 impl ProfileUpdate {
@@ -197,6 +204,12 @@ impl ProfileUpdate {
         updated.bot = self.bot.unwrap_or(account.bot);
         updated.discoverable = self.discoverable.unwrap_or(account.discoverable);
         updated.indexable = self.indexable.unwrap_or(account.indexable);
+        if let Some(avatar) = &self.avatar_file {
+            updated.avatar_file = avatar.clone();
+        }
+        if let Some(header) = &self.header_file {
+            updated.header_file = header.clone();
+        }
         updated.updated_at = now;
         updated
     }

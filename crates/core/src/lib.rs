@@ -9,6 +9,7 @@ pub mod filter;
 pub mod id;
 pub mod keys;
 pub mod limits;
+pub mod media;
 pub mod notification;
 pub mod password;
 pub mod role;

@@ -97,8 +97,14 @@ pub fn counted_length(text: &str) -> usize {
 }
 
 /// Checks the text and content warning of a new or edited post.
-pub fn validate_post(text: &str, spoiler_text: &str, limit: usize) -> Result<(), PostError> {
-    if text.trim().is_empty() {
+/// `with_media`: a post with attachments may have no text.
+pub fn validate_post(
+    text: &str,
+    spoiler_text: &str,
+    limit: usize,
+    with_media: bool,
+) -> Result<(), PostError> {
+    if text.trim().is_empty() && !with_media {
         return Err(PostError::Blank);
     }
     if counted_length(text) + spoiler_text.chars().count() > limit {
@@ -154,19 +160,20 @@ mod tests {
 
     #[test]
     fn validates_posts() {
-        assert_eq!(validate_post("  ", "", 500), Err(PostError::Blank));
+        assert_eq!(validate_post("  ", "", 500, false), Err(PostError::Blank));
         assert_eq!(
-            validate_post(&"x".repeat(11), "", 10),
+            validate_post(&"x".repeat(11), "", 10, false),
             Err(PostError::TooLong { limit: 10 })
         );
         assert_eq!(
-            validate_post("12345", "123456", 10),
+            validate_post("12345", "123456", 10, false),
             Err(PostError::TooLong { limit: 10 })
         );
         assert_eq!(
-            validate_post("a\u{0}b", "", 10),
+            validate_post("a\u{0}b", "", 10, false),
             Err(PostError::ControlCharacters)
         );
-        assert!(validate_post("fine\nlines", "cw", 500).is_ok());
+        assert!(validate_post("fine\nlines", "cw", 500, false).is_ok());
+        assert!(validate_post("", "", 500, true).is_ok(), "a picture alone");
     }
 }

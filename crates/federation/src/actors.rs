@@ -6,7 +6,9 @@ use hamlet_core::account::Account;
 use hamlet_core::text;
 
 use crate::instance::LocalInstance;
-use crate::vocab::out::{ActorType, Endpoints, Person, PropertyValue, PublicKey, WithContext};
+use crate::vocab::out::{
+    ActorType, Endpoints, Image, Person, PropertyValue, PublicKey, WithContext,
+};
 
 /// The actor document of a local member.
 pub fn member_document(account: &Account, local: &LocalInstance) -> WithContext<Person> {
@@ -51,11 +53,26 @@ pub fn member_document(account: &Account, local: &LocalInstance) -> WithContext<
         endpoints: Endpoints {
             shared_inbox: local.shared_inbox_url(),
         },
-        icon: None,
-        image: None,
+        icon: picture(local, account.avatar_file.as_deref()),
+        image: picture(local, account.header_file.as_deref()),
         moved_to: None,
         also_known_as: Vec::new(),
     })
+}
+
+/// A member's avatar or header, served from this instance's `/media/`.
+fn picture(local: &LocalInstance, key: Option<&str>) -> Option<Image> {
+    let key = key?;
+    let media_type = match key.rsplit_once('.')?.1 {
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        _ => "image/jpeg",
+    };
+    Some(Image::new(
+        local.url(&format!("/media/{key}")),
+        Some(media_type.to_owned()),
+    ))
 }
 
 /// The instance actor: it signs the fetches Hamlet makes for itself (resolving an

@@ -482,6 +482,7 @@ impl FederationState {
                 uri: post.id.to_string(),
                 url: post.url.as_ref().map(Url::to_string),
             }),
+            media_ids: Vec::new(),
         };
         let created = self.store.insert_status(new).await?;
         let id = match created {

@@ -8,7 +8,6 @@ use axum::ServiceExt;
 use axum::extract::Request;
 use hamlet_api::AppState;
 use hamlet_api::service::members;
-use hamlet_federation::routes::FederationState;
 use hamlet_store::Store;
 use tracing_subscriber::EnvFilter;
 
@@ -134,8 +133,11 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
     tracing::info!(%address, public_url = %settings.public_url, engine = ?store.engine(), version = hamlet_core::VERSION, "Hamlet is listening");
 
-    let state = AppState::new(store.clone(), settings);
-    let sweeper = tokio::spawn(sweep_expired(store.clone(), state.federation.clone()));
+    let media_dir = config.data_dir.join("media");
+    let media = hamlet_media::MediaStorage::local(&media_dir)
+        .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
+    let state = AppState::new(store.clone(), settings, media);
+    let sweeper = tokio::spawn(sweep_expired(state.clone()));
     // The delivery worker stops with the server: requests in flight get a short grace,
     // anything unsent stays in the outbox for the next start.
     let (stopping, mut stop) = tokio::sync::watch::channel(false);
@@ -168,6 +170,8 @@ pub async fn run(config: Config) -> Result<(), Failure> {
 
 /// How long handled activity ids are remembered (redeliveries stop long before).
 const INBOUND_ACTIVITY_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
+/// Uploads no post used are removed after a day.
+const UNATTACHED_MEDIA_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
 /// Remote actors refreshed per hour (the stalest first), so profiles stay current even
 /// when their servers send no `Update`.
@@ -175,7 +179,8 @@ const ACTOR_REFRESHES_PER_HOUR: u32 = 50;
 
 /// Once an hour: forgets expired authorization codes and old handled-activity ids, and
 /// refreshes the stalest remote profiles.
-async fn sweep_expired(store: Store, federation: FederationState) {
+async fn sweep_expired(state: AppState) {
+    let (store, federation) = (&state.store, &state.federation);
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         interval.tick().await;
@@ -191,6 +196,13 @@ async fn sweep_expired(store: Store, federation: FederationState) {
         }
         if let Err(error) = store.prune_web_sessions(now).await {
             tracing::warn!(%error, "could not forget expired web sessions");
+        }
+        let unattached = hamlet_core::Timestamp::from_millis(
+            now.as_millis() - UNATTACHED_MEDIA_MEMORY.as_millis() as i64,
+        );
+        match store.delete_unattached_media(unattached).await {
+            Ok(keys) => hamlet_api::service::media::forget(&state, &keys).await,
+            Err(error) => tracing::warn!(%error, "could not remove unattached uploads"),
         }
         if let Err(error) = federation
             .refresh_stale_actors(ACTOR_REFRESHES_PER_HOUR)

@@ -12,6 +12,8 @@ use image::codecs::png::PngEncoder;
 use image::imageops::FilterType;
 use image::{AnimationDecoder, DynamicImage, Frame, ImageDecoder, ImageFormat, ImageReader};
 
+pub use hamlet_core::media::MediaKind;
+
 use crate::sniff::{Sniffed, sniff};
 
 /// How much an upload may be and cost to decode.
@@ -54,33 +56,6 @@ pub enum MediaError {
     TooManyPixels { limit: u64 },
     #[error("the file could not be read as {0}")]
     Unreadable(&'static str),
-}
-
-/// What a stored file is, in Mastodon's terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MediaKind {
-    Image,
-    Video,
-    Audio,
-}
-
-impl MediaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Video => "video",
-            MediaKind::Audio => "audio",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<MediaKind> {
-        match stored {
-            "image" => Some(MediaKind::Image),
-            "video" => Some(MediaKind::Video),
-            "audio" => Some(MediaKind::Audio),
-            _ => None,
-        }
-    }
 }
 
 /// One encoded file with its type.

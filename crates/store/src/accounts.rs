@@ -52,6 +52,8 @@ pub(crate) struct AccountRow {
     url: Option<String>,
     avatar_remote_url: Option<String>,
     header_remote_url: Option<String>,
+    avatar_file: Option<String>,
+    header_file: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -70,7 +72,8 @@ macro_rules! account_columns {
     () => {
         "a.id, a.username, a.domain, a.display_name, a.note, a.fields, a.locked, a.bot, \
          a.discoverable, a.indexable, a.public_key_pem, a.created_at, a.updated_at, \
-         a.suspended_at, a.uri, a.url, a.avatar_remote_url, a.header_remote_url"
+         a.suspended_at, a.uri, a.url, a.avatar_remote_url, a.header_remote_url, \
+         a.avatar_file, a.header_file"
     };
 }
 
@@ -155,6 +158,8 @@ impl AccountRow {
             updated_at: Timestamp::from_millis(self.updated_at),
             suspended_at: self.suspended_at.map(Timestamp::from_millis),
             public_key_pem: self.public_key_pem,
+            avatar_file: self.avatar_file,
+            header_file: self.header_file,
             remote: self.uri.map(|uri| RemoteLinks {
                 uri,
                 url: self.url,
@@ -405,6 +410,14 @@ impl Store {
             None => (false, None),
             Some(local_only) => (true, local_only),
         };
+        let (avatar_set, avatar) = match &update.avatar_file {
+            None => (false, None),
+            Some(key) => (true, key.as_deref()),
+        };
+        let (header_set, header) = match &update.header_file {
+            None => (false, None),
+            Some(key) => (true, key.as_deref()),
+        };
         let done = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
             let done = sqlx::query(
@@ -416,7 +429,9 @@ impl Store {
                  discoverable = coalesce($6, discoverable), \
                  indexable = coalesce($7, indexable), \
                  fields = coalesce($8, fields), \
-                 updated_at = $9 \
+                 updated_at = $9, \
+                 avatar_file = CASE WHEN $10 THEN $11 ELSE avatar_file END, \
+                 header_file = CASE WHEN $12 THEN $13 ELSE header_file END \
                  WHERE id = $1 AND domain IS NULL",
             )
             .bind(id.as_i64())
@@ -428,6 +443,10 @@ impl Store {
             .bind(update.indexable)
             .bind(fields.as_deref())
             .bind(now.as_millis())
+            .bind(avatar_set)
+            .bind(avatar)
+            .bind(header_set)
+            .bind(header)
             .execute(&mut *tx)
             .await?
             .rows_affected();

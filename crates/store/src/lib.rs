@@ -22,6 +22,7 @@ mod federation;
 mod filters;
 mod inbox;
 mod interactions;
+mod media;
 mod notifications;
 mod oauth;
 mod relationships;
@@ -45,6 +46,7 @@ pub use error::{Conflict, StoreError};
 pub use federation::{InstanceKeys, LocalUsage};
 pub use filters::{FilterUpdate, KeywordChange, NewFilter};
 pub use interactions::Mark;
+pub use media::NewMedia;
 pub use notifications::{Marker, NotificationFilter};
 pub use oauth::{
     AccessToken, Application, AuthorizationCode, AuthorizedApplication, CodeRedemption,

@@ -60,6 +60,8 @@ pub struct NewStatus {
     /// For this community alone. A reply to a local-only post is stored local-only
     /// whatever this says (the inheritance rule, enforced here too).
     pub local_only: bool,
+    /// Uploads of the author's to attach, in order; each must be unattached.
+    pub media_ids: Vec<Id>,
 }
 
 /// The application a post was written with, as Mastodon shows it on the post.
@@ -324,6 +326,24 @@ impl Store {
             .bind(local_only)
             .execute(&mut *tx)
             .await?;
+            for (position, media) in new.media_ids.iter().enumerate() {
+                let attached = sqlx::query(
+                    "UPDATE media_attachments SET status_id = $1, position = $2 \
+                     WHERE id = $3 AND account_id = $4 AND status_id IS NULL",
+                )
+                .bind(id.as_i64())
+                .bind(position as i64)
+                .bind(media.as_i64())
+                .bind(new.account_id.as_i64())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if attached == 0 {
+                    // Not the author's, or already in another post: nothing is written.
+                    tx.rollback().await?;
+                    return Err(StoreError::NotFound);
+                }
+            }
             if let Some(conversation) = conversation {
                 for participant in std::iter::once(&new.account_id).chain(new.mentions.iter()) {
                     sqlx::query(

@@ -58,6 +58,7 @@ fn post(
         remote: None,
         application_id: None,
         local_only: false,
+        media_ids: Vec::new(),
     }
 }
 

@@ -45,6 +45,7 @@ fn post_at(author: Id, created_at: Timestamp) -> NewStatus {
         remote: None,
         application_id: None,
         local_only: false,
+        media_ids: Vec::new(),
     }
 }
 

@@ -31,6 +31,8 @@ pub struct TestApp {
     pub federation: hamlet_federation::routes::FederationState,
     /// Every exchange the instance served, whole.
     pub traffic: Traffic,
+    /// Where the instance keeps media files (removed with the test).
+    pub media_dir: tempfile::TempDir,
     server: JoinHandle<()>,
     delivery: Option<JoinHandle<()>>,
 }
@@ -66,7 +68,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{port}");
     let mut settings = Settings::for_url(address.parse().expect("loopback URL"));
     configure(&mut settings);
-    let state = AppState::new(store.clone(), settings.clone());
+    let media_dir = tempfile::tempdir().expect("a media directory");
+    let media = hamlet_media::MediaStorage::local(media_dir.path()).expect("media storage");
+    let state = AppState::new(store.clone(), settings.clone(), media);
     let federation = state.federation.clone();
     // Instances that federate (on loopback, for tests) send what they enqueue.
     let delivery = settings.insecure_local_federation.then(|| {
@@ -94,6 +98,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("HTTP client");
     TestApp {
         address,
+        media_dir,
         store,
         client,
         settings,
@@ -181,6 +186,14 @@ impl TestApp {
 
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.post(self.url(path))
+    }
+
+    pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.put(self.url(path))
+    }
+
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path))
     }
 
     pub fn patch(&self, path: &str) -> reqwest::RequestBuilder {

@@ -6,6 +6,7 @@
 
 mod app;
 mod db;
+pub mod images;
 pub mod openapi;
 pub mod remote;
 mod traffic;

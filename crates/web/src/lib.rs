@@ -519,6 +519,8 @@ async fn compose(
                 idempotency_key: None,
                 application_id: None,
                 local_only: Some(form.local_only.is_some()),
+                // The web composer attaches no pictures yet; apps can.
+                media_ids: Vec::new(),
             },
         )
         .await;

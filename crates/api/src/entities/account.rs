@@ -136,13 +136,18 @@ impl Account {
             )
         };
         let suspended = account.is_suspended();
-        // Remote pictures are shown from their own server until media caching arrives.
+        // Pictures stored here are served from here; remote pictures are shown from
+        // their own server until the remote media cache arrives.
         let remote = account.remote.as_ref();
-        let avatar = remote
-            .and_then(|r| r.avatar_url.clone())
+        let stored = |key: &Option<String>| {
+            key.as_ref()
+                .map(|key| settings.url(&format!("{}{key}", crate::service::media::MEDIA_PATH)))
+        };
+        let avatar = stored(&account.avatar_file)
+            .or_else(|| remote.and_then(|r| r.avatar_url.clone()))
             .unwrap_or_else(|| settings.url(crate::routes::assets::DEFAULT_AVATAR_PATH));
-        let header = remote
-            .and_then(|r| r.header_url.clone())
+        let header = stored(&account.header_file)
+            .or_else(|| remote.and_then(|r| r.header_url.clone()))
             .unwrap_or_else(|| settings.url(crate::routes::assets::DEFAULT_HEADER_PATH));
         Account {
             id: account.id.to_string(),

@@ -5,6 +5,7 @@ mod account;
 mod application;
 mod filter;
 mod instance;
+mod media;
 mod notification;
 mod relationship;
 mod status;
@@ -14,6 +15,7 @@ pub use account::{Account, CredentialAccount, Role, profile_url};
 pub use application::{Application, CredentialApplication};
 pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus};
 pub use instance::{InstanceFacts, InstanceV1, InstanceV2, Rule};
+pub use media::MediaAttachment;
 pub use notification::{Marker, Notification};
 pub use relationship::Relationship;
 pub use status::{

@@ -40,7 +40,7 @@ pub struct Status {
     pub local_only: bool,
     pub sensitive: bool,
     pub spoiler_text: String,
-    pub media_attachments: Vec<serde_json::Value>,
+    pub media_attachments: Vec<super::MediaAttachment>,
     pub application: Option<StatusApplication>,
     pub mentions: Vec<Mention>,
     pub tags: Vec<Tag>,

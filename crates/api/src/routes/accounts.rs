@@ -11,7 +11,8 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::entities::{Account, CredentialAccount};
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, Query, flex};
+use crate::params::{Query, WithFiles, flex};
+use crate::service::media::{self, NewPictures};
 
 async fn stats_of(state: &AppState, id: Id, reader: StatsFor) -> ApiResult<AccountStats> {
     Ok(state
@@ -133,6 +134,9 @@ impl UpdateCredentialsParams {
                 })
                 .transpose()?,
             sensitive: source.sensitive,
+            // Pictures arrive as files, handled beside the other fields.
+            avatar_file: None,
+            header_file: None,
             language: source
                 .language
                 .map(|l| {
@@ -152,13 +156,17 @@ impl UpdateCredentialsParams {
 pub async fn update_credentials(
     State(state): State<AppState>,
     auth: Auth,
-    Params(params): Params<UpdateCredentialsParams>,
+    WithFiles(params, mut files): WithFiles<UpdateCredentialsParams>,
 ) -> ApiResult<Json<CredentialAccount>> {
     let member = auth.member_with_scope(&["write:accounts"])?;
     let update = params
         .into_update()
         .map_err(|e| ApiError::Validation(e.to_string()))?;
-    crate::service::members::update_profile(&state, member, &update).await?;
+    let pictures = NewPictures {
+        avatar: files.take("avatar"),
+        header: files.take("header"),
+    };
+    media::update_profile_with_pictures(&state, member, update, pictures).await?;
     let member = state
         .store
         .member_by_id(member.account.id)
@@ -239,4 +247,28 @@ pub async fn preferences(
         "reading:expand:media": "default",
         "reading:expand:spoilers": false,
     })))
+}
+
+/// `DELETE /api/v1/profile/avatar` and `/api/v1/profile/header`: back to the default
+/// picture.
+pub async fn delete_picture(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(picture): Path<String>,
+) -> ApiResult<Json<CredentialAccount>> {
+    let member = auth.member_with_scope(&["write:accounts"])?;
+    let mut update = hamlet_core::account::ProfileUpdate::default();
+    match picture.as_str() {
+        "avatar" if member.account.avatar_file.is_some() => update.avatar_file = Some(None),
+        "header" if member.account.header_file.is_some() => update.header_file = Some(None),
+        "avatar" | "header" => {}
+        _ => return Err(ApiError::NotFound),
+    }
+    media::update_profile_with_pictures(&state, member, update, NewPictures::default()).await?;
+    let member = state
+        .store
+        .member_by_id(member.account.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    credential_account(&state, &member).await
 }

@@ -7,6 +7,7 @@ mod filters;
 mod health;
 mod instance;
 mod interactions;
+mod media;
 mod notifications;
 mod oauth;
 mod relationships;
@@ -130,6 +131,14 @@ fn api_routes() -> Router<AppState> {
             "/api/v1/accounts/{id}/statuses",
             get(timelines::account_statuses),
         )
+        .route(
+            "/api/v1/profile/{picture}",
+            axum::routing::delete(accounts::delete_picture),
+        )
+        .route("/api/v1/media", post(media::upload))
+        .route("/api/v2/media", post(media::upload))
+        .route("/api/v1/media/{id}", get(media::show).put(media::update))
+        .route("/media/{*key}", get(media::file))
         .route("/api/v1/statuses", post(statuses::create))
         .route(
             "/api/v1/statuses/{id}",

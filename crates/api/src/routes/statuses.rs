@@ -85,17 +85,9 @@ fn requested_locality(params: &CreateParams) -> ApiResult<(Option<Visibility>, O
 /// At most this long an `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY: usize = 256;
 
-/// Media and polls arrive with their own issues; until then a post that carries them is
-/// refused rather than silently posted without them.
-fn refuse_attachments(
-    media_ids: Option<&[String]>,
-    poll: Option<&serde_json::Value>,
-) -> ApiResult<()> {
-    if media_ids.is_some_and(|ids| ids.iter().any(|id| !id.is_empty())) {
-        return Err(ApiError::Validation(
-            "media attachments are not supported yet".into(),
-        ));
-    }
+/// Polls arrive with their own issue; until then a post that carries one is refused
+/// rather than silently posted without it.
+fn refuse_poll(poll: Option<&serde_json::Value>) -> ApiResult<()> {
     if poll.is_some_and(|p| !p.is_null()) {
         return Err(ApiError::Validation("polls are not supported".into()));
     }
@@ -120,7 +112,7 @@ pub async fn create(
     Params(params): Params<CreateParams>,
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
-    refuse_attachments(params.media_ids.as_deref(), params.poll.as_ref())?;
+    refuse_poll(params.poll.as_ref())?;
     if params.scheduled_at.as_ref().is_some_and(|s| !s.is_empty()) {
         return Err(ApiError::Validation(
             "scheduled posts are not supported".into(),
@@ -155,6 +147,12 @@ pub async fn create(
             idempotency_key,
             application_id: Some(auth.token.application_id),
             local_only,
+            media_ids: params
+                .media_ids
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|id| !id.is_empty())
+                .collect(),
         },
     )
     .await?;
@@ -268,7 +266,7 @@ pub async fn edit(
     Params(params): Params<EditParams>,
 ) -> ApiResult<Json<entities::Status>> {
     let member = auth.member_with_scope(&["write:statuses"])?;
-    refuse_attachments(params.media_ids.as_deref(), params.poll.as_ref())?;
+    refuse_poll(params.poll.as_ref())?;
     let language = parse_language(params.language.as_deref())?;
     let status = statuses::edit(
         &state,
@@ -279,6 +277,9 @@ pub async fn edit(
             spoiler_text: params.spoiler_text.unwrap_or_default(),
             sensitive: params.sensitive,
             language,
+            media_ids: params
+                .media_ids
+                .map(|ids| ids.into_iter().filter(|id| !id.is_empty()).collect()),
         },
     )
     .await?;

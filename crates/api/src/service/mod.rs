@@ -3,6 +3,7 @@
 
 pub mod community;
 pub mod interactions;
+pub mod media;
 pub mod members;
 pub mod relationships;
 pub mod resolve;

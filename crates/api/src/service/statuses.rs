@@ -211,6 +211,7 @@ pub async fn render(
     let tags = store.tags_of(&ids).await?;
     let counts = store.status_counts(&ids).await?;
     let applications = store.status_applications(&ids).await?;
+    let media = store.media_of_statuses(&ids).await?;
     let mut account_ids: Vec<Id> = all.iter().map(|s| s.account_id).collect();
     account_ids.extend(mentions.iter().map(|(_, account)| *account));
     account_ids.sort();
@@ -245,6 +246,7 @@ pub async fn render(
         tags: &tags,
         counts: &counts,
         applications: &applications,
+        media: &media,
         stats: &stats,
         reblogged: &reblogged,
         favourited: &favourited,
@@ -276,6 +278,7 @@ struct RenderContext<'a> {
     tags: &'a [(Id, String)],
     counts: &'a HashMap<Id, hamlet_store::StatusCounts>,
     applications: &'a HashMap<Id, hamlet_store::StatusApplication>,
+    media: &'a HashMap<Id, Vec<hamlet_core::media::MediaAttachment>>,
     stats: &'a HashMap<Id, AccountStats>,
     reblogged: &'a [Id],
     favourited: &'a [Id],
@@ -343,7 +346,16 @@ impl RenderContext<'_> {
             unreached_mentions: None,
             sensitive: status.sensitive,
             spoiler_text: status.spoiler_text.clone(),
-            media_attachments: Vec::new(),
+            media_attachments: self
+                .media
+                .get(&status.id)
+                .map(|media| {
+                    media
+                        .iter()
+                        .map(|m| entities::MediaAttachment::new(self.state, m))
+                        .collect()
+                })
+                .unwrap_or_default(),
             // Mastodon shows the application to everyone unless the author turned off
             // "show application" (on by default; Hamlet has no such setting), and always to
             // the author: so to everyone here. Boosts and remote posts have none.
@@ -393,6 +405,43 @@ pub struct NewPost {
     pub application_id: Option<Id>,
     /// Whether the member asked for a local-only post (`None`: their default decides).
     pub local_only: Option<bool>,
+    /// The member's uploads to attach, in order (`media_ids[]`).
+    pub media_ids: Vec<String>,
+}
+
+/// The member's own uploads named by `ids`, in order, none yet in a post; at most
+/// [`MAX_MEDIA_ATTACHMENTS`](hamlet_core::limits::MAX_MEDIA_ATTACHMENTS).
+async fn attachable_media(
+    state: &AppState,
+    author: &Member,
+    ids: &[String],
+) -> ApiResult<Vec<hamlet_core::media::MediaAttachment>> {
+    let max = hamlet_core::limits::MAX_MEDIA_ATTACHMENTS as usize;
+    if ids.len() > max {
+        return Err(ApiError::Validation(format!(
+            "a post may have at most {max} attachments"
+        )));
+    }
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let media = match id.parse::<Id>() {
+            Ok(id) => state.store.media_by_id(id).await?,
+            Err(_) => None,
+        };
+        match media {
+            Some(media)
+                if media.account_id == author.account.id
+                    && media.status_id.is_none()
+                    && !found
+                        .iter()
+                        .any(|f: &hamlet_core::media::MediaAttachment| f.id == media.id) =>
+            {
+                found.push(media)
+            }
+            _ => return Err(ApiError::Validation(format!("invalid media id {id:?}"))),
+        }
+    }
+    Ok(found)
 }
 
 /// Writes a post: checks it, resolves its mentions and the post it replies to, renders
@@ -400,10 +449,12 @@ pub struct NewPost {
 pub async fn create(state: &AppState, author: &Member, mut post: NewPost) -> ApiResult<Status> {
     let settings = &state.settings;
     let marked = strip_local_only_markers(&mut post.text, &mut post.spoiler_text);
+    let media = attachable_media(state, author, &post.media_ids).await?;
     status::validate_post(
         &post.text,
         &post.spoiler_text,
         settings.instance.max_characters as usize,
+        !media.is_empty(),
     )
     .map_err(|e| ApiError::Validation(e.to_string()))?;
     let parent = match post.in_reply_to_id.as_deref().filter(|id| !id.is_empty()) {
@@ -488,6 +539,7 @@ pub async fn create(state: &AppState, author: &Member, mut post: NewPost) -> Api
                 application_id: post.application_id,
                 local_only,
                 text: post.text,
+                media_ids: media.iter().map(|m| m.id).collect(),
             },
             federate,
         )
@@ -580,6 +632,8 @@ pub struct Edit {
     pub spoiler_text: String,
     pub sensitive: Option<bool>,
     pub language: Option<Language>,
+    /// The attachments the app sent back, if any: they must be the post's own.
+    pub media_ids: Option<Vec<String>>,
 }
 
 /// Edits the author's own post. Visibility, locality and the thread it belongs to never
@@ -595,10 +649,28 @@ pub async fn edit(
     if status.account_id != author.account.id || status.reblog_of_id.is_some() {
         return Err(ApiError::NotFound);
     }
+    let current: Vec<String> = state
+        .store
+        .media_of_statuses(&[status.id])
+        .await?
+        .remove(&status.id)
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.id.to_string())
+        .collect();
+    // Apps send the post's attachments back with an edit; changing them is not
+    // supported yet, and is refused rather than ignored.
+    if edit.media_ids.as_ref().is_some_and(|ids| *ids != current) {
+        return Err(ApiError::Validation(
+            "changing a post's attachments is not supported yet".into(),
+        ));
+    }
+    let has_media = !current.is_empty();
     status::validate_post(
         &edit.text,
         &edit.spoiler_text,
         state.settings.instance.max_characters as usize,
+        has_media,
     )
     .map_err(|e| ApiError::Validation(e.to_string()))?;
     let composed = compose(state, &edit.text).await?;

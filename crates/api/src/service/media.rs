@@ -1,0 +1,198 @@
+//! Uploads: turned into clean files off the async threads, stored under random keys,
+//! recorded; and the files a member's profile pictures point at.
+
+use hamlet_core::Timestamp;
+use hamlet_core::account::Member;
+use hamlet_core::media::{Focus, MediaAttachment};
+use hamlet_core::secret;
+use hamlet_media::{MediaError, Processed, ProfilePicture};
+use hamlet_store::NewMedia;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// The route prefix files are served under.
+pub const MEDIA_PATH: &str = "/media/";
+
+/// Where a stored file is served.
+pub fn url(state: &AppState, key: &str) -> String {
+    state.settings.url(&format!("{MEDIA_PATH}{key}"))
+}
+
+fn refused(error: MediaError) -> ApiError {
+    match error {
+        MediaError::TooLarge { limit } => ApiError::PayloadTooLarge {
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+        },
+        other => ApiError::Validation(format!("File {other}")),
+    }
+}
+
+/// Runs the CPU-heavy processing on the blocking pool.
+async fn processed(
+    job: impl FnOnce() -> Result<Processed, MediaError> + Send + 'static,
+) -> ApiResult<Processed> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| ApiError::internal(format!("media processing panicked: {e}")))?
+        .map_err(refused)
+}
+
+/// Stores the files of `processed` under a fresh random prefix; the keys of the original
+/// and the thumbnail. Nothing is left behind if a write fails.
+async fn store_files(
+    state: &AppState,
+    folder: &str,
+    processed: &Processed,
+) -> ApiResult<(String, Option<String>)> {
+    let prefix = format!("{folder}/{}", secret::generate());
+    let original = format!("{prefix}/original.{}", processed.original.extension);
+    let storage = &state.media;
+    storage
+        .put(&original, processed.original.bytes.clone())
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let thumbnail = match &processed.thumbnail {
+        Some(thumbnail) => {
+            let key = format!("{prefix}/small.{}", thumbnail.extension);
+            if let Err(error) = storage.put(&key, thumbnail.bytes.clone()).await {
+                forget(state, &[original]).await;
+                return Err(ApiError::internal(error.to_string()));
+            }
+            Some(key)
+        }
+        None => None,
+    };
+    Ok((original, thumbnail))
+}
+
+/// Removes stored files, logging (not failing on) errors: an orphaned file costs disk
+/// space, never correctness.
+pub async fn forget(state: &AppState, keys: &[String]) {
+    for key in keys {
+        if let Err(error) = state.media.delete(key).await {
+            tracing::warn!(%error, key, "could not remove a media file");
+        }
+    }
+}
+
+/// An upload of `member`'s, with its alt text and focal point, ready to attach to a post.
+pub async fn upload(
+    state: &AppState,
+    member: &Member,
+    bytes: Vec<u8>,
+    description: String,
+    focus: Focus,
+) -> ApiResult<MediaAttachment> {
+    let limits = state.media_limits;
+    let processed = processed(move || hamlet_media::process_attachment(&bytes, &limits)).await?;
+    let (file_key, thumbnail_key) = store_files(state, "attachments", &processed).await?;
+    let recorded = state
+        .store
+        .insert_media(NewMedia {
+            account_id: member.account.id,
+            kind: processed.kind,
+            file_key: file_key.clone(),
+            content_type: processed.original.content_type.to_owned(),
+            file_size: processed.original.bytes.len() as u64,
+            size: processed.original.size,
+            thumbnail_key: thumbnail_key.clone(),
+            thumbnail_size: processed.thumbnail.as_ref().and_then(|t| t.size),
+            description,
+            focus,
+            blurhash: processed.blurhash.clone(),
+            created_at: Timestamp::now(),
+        })
+        .await;
+    match recorded {
+        Ok(media) => Ok(media),
+        Err(error) => {
+            forget(
+                state,
+                &[Some(file_key), thumbnail_key]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>(),
+            )
+            .await;
+            Err(error.into())
+        }
+    }
+}
+
+/// Which picture of a profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Picture {
+    Avatar,
+    Header,
+}
+
+/// New profile pictures sent with a profile update.
+#[derive(Default)]
+pub struct NewPictures {
+    pub avatar: Option<Vec<u8>>,
+    pub header: Option<Vec<u8>>,
+}
+
+/// Processes and stores a new avatar or header; its key. The file is recorded by the
+/// profile update that uses it.
+async fn store_picture(state: &AppState, picture: Picture, bytes: Vec<u8>) -> ApiResult<String> {
+    let limits = state.media_limits;
+    let (shape, folder) = match picture {
+        Picture::Avatar => (ProfilePicture::Avatar, "avatars"),
+        Picture::Header => (ProfilePicture::Header, "headers"),
+    };
+    let processed =
+        processed(move || hamlet_media::process_profile_picture(&bytes, shape, &limits)).await?;
+    Ok(store_files(state, folder, &processed).await?.0)
+}
+
+/// Changes a member's profile, with new pictures if sent: the files are stored first,
+/// then the profile (and the `Update` to other servers, showing the new pictures) in one
+/// transaction. Replaced files are removed afterwards; on failure, the new ones are.
+pub async fn update_profile_with_pictures(
+    state: &AppState,
+    member: &Member,
+    mut update: hamlet_core::account::ProfileUpdate,
+    pictures: NewPictures,
+) -> ApiResult<()> {
+    let mut stored = Vec::new();
+    let mut replaced = Vec::new();
+    for (picture, bytes) in [
+        (Picture::Avatar, pictures.avatar),
+        (Picture::Header, pictures.header),
+    ] {
+        let Some(bytes) = bytes else { continue };
+        let key = match store_picture(state, picture, bytes).await {
+            Ok(key) => key,
+            Err(error) => {
+                forget(state, &stored).await;
+                return Err(error);
+            }
+        };
+        stored.push(key.clone());
+        let (slot, current) = match picture {
+            Picture::Avatar => (&mut update.avatar_file, &member.account.avatar_file),
+            Picture::Header => (&mut update.header_file, &member.account.header_file),
+        };
+        *slot = Some(Some(key));
+        replaced.extend(current.clone());
+    }
+    // A picture cleared without a new one also frees its file.
+    if update.avatar_file == Some(None) {
+        replaced.extend(member.account.avatar_file.clone());
+    }
+    if update.header_file == Some(None) {
+        replaced.extend(member.account.header_file.clone());
+    }
+    match crate::service::members::update_profile(state, member, &update).await {
+        Ok(()) => {
+            forget(state, &replaced).await;
+            Ok(())
+        }
+        Err(error) => {
+            forget(state, &stored).await;
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+-- Media: files members upload (attachments, avatars, headers), stored under random keys
+-- in the media storage. A key is the path under /media/ where the file is served.
+ALTER TABLE accounts ADD COLUMN avatar_file TEXT;
+ALTER TABLE accounts ADD COLUMN header_file TEXT;
+
+CREATE TABLE media_attachments (
+    id BIGINT PRIMARY KEY NOT NULL,
+    -- Who uploaded it (or wrote the remote post it belongs to).
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    -- NULL until a post is written with it.
+    status_id BIGINT REFERENCES statuses (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL DEFAULT 0,
+    -- image, video or audio
+    kind TEXT NOT NULL,
+    file_key TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    file_size BIGINT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    thumbnail_key TEXT,
+    thumbnail_width INTEGER,
+    thumbnail_height INTEGER,
+    description TEXT NOT NULL DEFAULT '',
+    -- The focal point in thousandths, -1000 to 1000 (Mastodon's -1.0 to 1.0).
+    focus_x INTEGER NOT NULL DEFAULT 0,
+    focus_y INTEGER NOT NULL DEFAULT 0,
+    blurhash TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX media_attachments_file_key ON media_attachments (file_key);
+CREATE INDEX media_attachments_status_idx ON media_attachments (status_id, position);
+CREATE INDEX media_attachments_account_idx ON media_attachments (account_id, id);
+-- Uploads never attached to a post are removed after a while.
+CREATE INDEX media_attachments_unattached_idx ON media_attachments (created_at) WHERE status_id IS NULL;

@@ -1,0 +1,233 @@
+//! Media attachments and profile pictures: which stored file belongs to whom and to
+//! which post. The files themselves are in the media storage, not here.
+
+use std::collections::HashMap;
+
+use hamlet_core::media::{Focus, MediaAttachment, MediaKind};
+use hamlet_core::{Id, Timestamp};
+use sqlx::QueryBuilder;
+
+use crate::{Store, StoreError};
+
+/// A file just stored, to be recorded.
+#[derive(Clone, Debug)]
+pub struct NewMedia {
+    pub account_id: Id,
+    pub kind: MediaKind,
+    pub file_key: String,
+    pub content_type: String,
+    pub file_size: u64,
+    pub size: Option<(u32, u32)>,
+    pub thumbnail_key: Option<String>,
+    pub thumbnail_size: Option<(u32, u32)>,
+    pub description: String,
+    pub focus: Focus,
+    pub blurhash: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct MediaRow {
+    id: i64,
+    account_id: i64,
+    status_id: Option<i64>,
+    kind: String,
+    file_key: String,
+    content_type: String,
+    file_size: i64,
+    width: Option<i32>,
+    height: Option<i32>,
+    thumbnail_key: Option<String>,
+    thumbnail_width: Option<i32>,
+    thumbnail_height: Option<i32>,
+    description: String,
+    focus_x: i32,
+    focus_y: i32,
+    blurhash: Option<String>,
+    created_at: i64,
+}
+
+fn size(width: Option<i32>, height: Option<i32>) -> Option<(u32, u32)> {
+    Some((u32::try_from(width?).ok()?, u32::try_from(height?).ok()?))
+}
+
+impl MediaRow {
+    fn into_media(self) -> Result<MediaAttachment, StoreError> {
+        Ok(MediaAttachment {
+            id: Id::from_i64(self.id),
+            account_id: Id::from_i64(self.account_id),
+            status_id: self.status_id.map(Id::from_i64),
+            kind: MediaKind::parse(&self.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("media {} kind", self.id)))?,
+            file_key: self.file_key,
+            content_type: self.content_type,
+            file_size: u64::try_from(self.file_size).unwrap_or_default(),
+            size: size(self.width, self.height),
+            thumbnail_key: self.thumbnail_key,
+            thumbnail_size: size(self.thumbnail_width, self.thumbnail_height),
+            description: self.description,
+            focus: Focus::from_thousandths(self.focus_x, self.focus_y),
+            blurhash: self.blurhash,
+            created_at: Timestamp::from_millis(self.created_at),
+        })
+    }
+}
+
+macro_rules! select_media {
+    () => {
+        "SELECT id, account_id, status_id, kind, file_key, content_type, file_size, width, \
+         height, thumbnail_key, thumbnail_width, thumbnail_height, description, focus_x, \
+         focus_y, blurhash, created_at FROM media_attachments "
+    };
+}
+
+/// `(width, height)` as the two nullable columns.
+fn columns(size: Option<(u32, u32)>) -> (Option<i64>, Option<i64>) {
+    match size {
+        Some((w, h)) => (Some(i64::from(w)), Some(i64::from(h))),
+        None => (None, None),
+    }
+}
+
+impl Store {
+    /// Records an uploaded file, not yet attached to any post.
+    pub async fn insert_media(&self, new: NewMedia) -> Result<MediaAttachment, StoreError> {
+        let id = Id::generate(new.created_at);
+        let (width, height) = columns(new.size);
+        let (thumbnail_width, thumbnail_height) = columns(new.thumbnail_size);
+        with_db!(self, db => {
+            sqlx::query(
+                "INSERT INTO media_attachments (id, account_id, kind, file_key, content_type, \
+                 file_size, width, height, thumbnail_key, thumbnail_width, thumbnail_height, \
+                 description, focus_x, focus_y, blurhash, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+            )
+            .bind(id.as_i64())
+            .bind(new.account_id.as_i64())
+            .bind(new.kind.as_str())
+            .bind(&new.file_key)
+            .bind(&new.content_type)
+            .bind(i64::try_from(new.file_size).unwrap_or(i64::MAX))
+            .bind(width)
+            .bind(height)
+            .bind(new.thumbnail_key.as_deref())
+            .bind(thumbnail_width)
+            .bind(thumbnail_height)
+            .bind(&new.description)
+            .bind(new.focus.x_thousandths())
+            .bind(new.focus.y_thousandths())
+            .bind(new.blurhash.as_deref())
+            .bind(new.created_at.as_millis())
+            .execute(db)
+            .await?;
+        });
+        Ok(MediaAttachment {
+            id,
+            account_id: new.account_id,
+            status_id: None,
+            kind: new.kind,
+            file_key: new.file_key,
+            content_type: new.content_type,
+            file_size: new.file_size,
+            size: new.size,
+            thumbnail_key: new.thumbnail_key,
+            thumbnail_size: new.thumbnail_size,
+            description: new.description,
+            focus: new.focus,
+            blurhash: new.blurhash,
+            created_at: new.created_at,
+        })
+    }
+
+    pub async fn media_by_id(&self, id: Id) -> Result<Option<MediaAttachment>, StoreError> {
+        let row: Option<MediaRow> = with_db!(self, db => {
+            sqlx::query_as(concat!(select_media!(), "WHERE id = $1"))
+                .bind(id.as_i64())
+                .fetch_optional(db)
+                .await?
+        });
+        row.map(MediaRow::into_media).transpose()
+    }
+
+    /// Changes the description and focal point of `owner`'s upload that no post uses
+    /// yet (as on Mastodon). Returns the attachment as changed, or `None`.
+    pub async fn update_unattached_media(
+        &self,
+        id: Id,
+        owner: Id,
+        description: Option<&str>,
+        focus: Option<Focus>,
+        now: Timestamp,
+    ) -> Result<Option<MediaAttachment>, StoreError> {
+        let changed = with_db!(self, db => {
+            sqlx::query(
+                "UPDATE media_attachments SET \
+                   description = coalesce($3, description), \
+                   focus_x = coalesce($4, focus_x), focus_y = coalesce($5, focus_y), \
+                   updated_at = $6 \
+                 WHERE id = $1 AND account_id = $2 AND status_id IS NULL",
+            )
+            .bind(id.as_i64())
+            .bind(owner.as_i64())
+            .bind(description)
+            .bind(focus.map(Focus::x_thousandths))
+            .bind(focus.map(Focus::y_thousandths))
+            .bind(now.as_millis())
+            .execute(db)
+            .await?
+            .rows_affected()
+        });
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.media_by_id(id).await
+    }
+
+    /// The attachments of each of these posts, in their order.
+    pub async fn media_of_statuses(
+        &self,
+        statuses: &[Id],
+    ) -> Result<HashMap<Id, Vec<MediaAttachment>>, StoreError> {
+        if statuses.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<MediaRow> = with_db!(self, db => {
+            let mut query = QueryBuilder::new(concat!(select_media!(), "WHERE status_id IN ("));
+            let mut ids = query.separated(", ");
+            for id in statuses {
+                ids.push_bind(id.as_i64());
+            }
+            query.push(") ORDER BY status_id, position");
+            query.build_query_as().fetch_all(db).await?
+        });
+        let mut by_status: HashMap<Id, Vec<MediaAttachment>> = HashMap::new();
+        for row in rows {
+            let media = row.into_media()?;
+            if let Some(status) = media.status_id {
+                by_status.entry(status).or_default().push(media);
+            }
+        }
+        Ok(by_status)
+    }
+
+    /// Uploads no post used, made before `before`: removed from the database; their files'
+    /// keys returned for the caller to remove from storage.
+    pub async fn delete_unattached_media(
+        &self,
+        before: Timestamp,
+    ) -> Result<Vec<String>, StoreError> {
+        let keys: Vec<(String, Option<String>)> = with_db!(self, db => {
+            sqlx::query_as(
+                "DELETE FROM media_attachments WHERE status_id IS NULL AND created_at < $1 \
+                 RETURNING file_key, thumbnail_key",
+            )
+            .bind(before.as_millis())
+            .fetch_all(db)
+            .await?
+        });
+        Ok(keys
+            .into_iter()
+            .flat_map(|(file, thumbnail)| std::iter::once(file).chain(thumbnail))
+            .collect())
+    }
+}
