@@ -16,7 +16,7 @@ const CSRF_COOKIE: &str = "hamlet_csrf";
 /// `form-action`: the consent form's answer redirects to the app's own URI scheme,
 /// which that directive would block.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     connect-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; \
+     connect-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
 #[derive(Template)]

@@ -32,9 +32,10 @@ pub struct WithFiles<T>(pub T, pub Files);
 pub struct Files(std::collections::HashMap<String, Vec<u8>>);
 
 impl Files {
-    /// The file sent as `name`, taken out.
+    /// The file sent as `name`, taken out. An empty file part (a form's file field
+    /// left empty) is no file.
     pub fn take(&mut self, name: &str) -> Option<Vec<u8>> {
-        self.0.remove(name)
+        self.0.remove(name).filter(|bytes| !bytes.is_empty())
     }
 }
 

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use hamlet_api::AppState;
 use hamlet_api::error::ApiError;
 use hamlet_api::pages::html;
+use hamlet_api::params::WithFiles;
+use hamlet_api::service::media::{self, NewPictures};
 use hamlet_api::service::{community, members};
 use hamlet_core::account::{self as rules, ProfileField, ProfileUpdate};
 use hamlet_core::notification::NotificationKind;
@@ -124,6 +126,8 @@ async fn settings_page(
         notice,
         display_name: member.account.display_name.clone(),
         note: member.account.note.clone(),
+        avatar: views::avatar_path(&member.account),
+        header: member.account.header_file.as_deref().map(views::media_path),
         fields,
         apps,
         locked: member.account.locked,
@@ -363,6 +367,69 @@ pub async fn revoke_app(
             StatusCode::OK,
             None,
             Some("The app is signed out."),
+        )
+        .await
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Deserialize)]
+pub struct PicturesForm {
+    #[serde(default)]
+    csrf_token: String,
+    remove_avatar: Option<String>,
+    remove_header: Option<String>,
+}
+
+/// `POST /settings/pictures` (multipart): a new avatar or header, or back to the
+/// default; through the same service as the API, so followers' servers see the change.
+pub async fn save_pictures(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    WithFiles(form, mut files): WithFiles<PicturesForm>,
+) -> Response {
+    if !session.verify_csrf(&form.csrf_token) {
+        return crate::forbidden(&state);
+    }
+    let result: Result<Response, ApiError> = async {
+        let mut update = ProfileUpdate::default();
+        if form.remove_avatar.is_some() {
+            update.avatar_file = Some(None);
+        }
+        if form.remove_header.is_some() {
+            update.header_file = Some(None);
+        }
+        let pictures = NewPictures {
+            avatar: files.take("avatar"),
+            header: files.take("header"),
+        };
+        let changed =
+            media::update_profile_with_pictures(&state, &session.member, update, pictures).await;
+        match changed {
+            Ok(()) => {}
+            Err(ApiError::Validation(problem)) => {
+                return settings_page(
+                    &state,
+                    &session,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(&problem),
+                    None,
+                )
+                .await;
+            }
+            Err(other) => return Err(other),
+        }
+        let Some(member) = state.store.member_by_id(session.member.account.id).await? else {
+            return Err(ApiError::NotFound);
+        };
+        let session = session.with_member(member);
+        settings_page(
+            &state,
+            &session,
+            StatusCode::OK,
+            None,
+            Some("Pictures saved."),
         )
         .await
     }

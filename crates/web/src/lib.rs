@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
             get(account::settings).post(account::save_settings),
         )
         .route("/settings/password", post(account::change_password))
+        .route("/settings/pictures", post(account::save_pictures))
         .route(
             "/settings/sign_out_everywhere",
             post(account::sign_out_everywhere),

@@ -77,6 +77,9 @@ pub struct ProfilePage {
     pub acct: String,
     /// Sanitized HTML (rendered or sanitized when stored).
     pub note: String,
+    /// Local paths of the pictures (served here).
+    pub avatar: String,
+    pub header: Option<String>,
     pub fields: Vec<FieldView>,
     /// For a member looking at someone else: how they are related.
     pub relation: Option<RelationView>,
@@ -132,6 +135,8 @@ pub struct SettingsPage<'a> {
     pub notice: Option<&'a str>,
     pub display_name: String,
     pub note: String,
+    pub avatar: String,
+    pub header: Option<String>,
     /// `(name, value)` of each row of the profile fields' form (empty rows included).
     pub fields: Vec<(String, String)>,
     pub apps: Vec<AppView>,

@@ -155,6 +155,8 @@ pub async fn profile(
             name: views::shown_name(&account),
             acct: account.acct(),
             note,
+            avatar: views::avatar_path(&account),
+            header: account.header_file.as_deref().map(views::media_path),
             fields: account
                 .fields
                 .iter()

@@ -141,6 +141,52 @@ pub struct PostView {
     pub boosted_by: Option<String>,
     /// For a signed-in member: their marks on the post, for its buttons.
     pub marks: Option<Marks>,
+    /// The author's avatar, served by this server (a default for remote authors until
+    /// their pictures are cached here: pages load nothing from elsewhere).
+    pub avatar: String,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A picture, video or sound under a post.
+pub struct AttachmentView {
+    /// `image`, `video` or `audio`.
+    pub kind: &'static str,
+    pub url: String,
+    /// What the page shows in the post: the thumbnail of a picture.
+    pub preview: String,
+    /// Alt text; may be empty.
+    pub description: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// Where a stored file is served, as a local path.
+pub fn media_path(key: &str) -> String {
+    format!("{}{key}", hamlet_api::service::media::MEDIA_PATH)
+}
+
+/// The avatar a page shows for `account`: its own file here, else the default.
+pub fn avatar_path(account: &Account) -> String {
+    match &account.avatar_file {
+        Some(key) => media_path(key),
+        None => "/avatars/original/missing.png".to_owned(),
+    }
+}
+
+fn attachment_view(media: &hamlet_core::media::MediaAttachment) -> AttachmentView {
+    let url = media_path(&media.file_key);
+    AttachmentView {
+        kind: media.kind.as_str(),
+        preview: media
+            .thumbnail_key
+            .as_deref()
+            .map(media_path)
+            .unwrap_or_else(|| url.clone()),
+        url,
+        description: media.description.clone(),
+        width: media.thumbnail_size.or(media.size).map(|(w, _)| w),
+        height: media.thumbnail_size.or(media.size).map(|(_, h)| h),
+    }
 }
 
 /// A member's own relation to a post.
@@ -209,6 +255,7 @@ pub async fn posts(
         .iter()
         .map(|s| s.reblog_of_id.unwrap_or(s.id))
         .collect();
+    let media = state.store.media_of_statuses(&shown_ids).await?;
     let (favourited, boosted, bookmarked) = match viewer {
         Some(member) => {
             let me = member.account.id;
@@ -248,6 +295,11 @@ pub async fn posts(
                 spoiler_text: shown.spoiler_text.clone(),
                 content: shown.content.clone(),
                 boosted_by: booster.map(|b| format!("@{}", b.acct())),
+                avatar: avatar_path(author),
+                attachments: media
+                    .get(&shown.id)
+                    .map(|all| all.iter().map(attachment_view).collect())
+                    .unwrap_or_default(),
                 marks: viewer.map(|member| Marks {
                     target: shown.id.to_string(),
                     favourited: favourited.contains(&shown.id),

@@ -830,3 +830,123 @@ async fn a_member_signed_in_on_the_web_authorizes_apps_without_a_password() {
     let signed_out = decide(Some("y".repeat(43)), csrf_cookie, csrf).await;
     assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn pictures_are_uploaded_in_settings_and_shown_from_this_server() {
+    use hamlet_testkit::images::{SECRET_PLACE, contains, encoded, jpeg_with_exif, photo};
+    use reqwest::multipart::{Form, Part};
+
+    let app = spawn_app().await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let alices = sign_in(&app, &alice).await;
+    let (_, settings) = page(&app, "/settings", &alices).await;
+    assert!(settings.contains("enctype=\"multipart/form-data\""));
+    let csrf = csrf_in(&settings);
+    let send = |form: Form| {
+        let app = &app;
+        let alices = alices.clone();
+        async move {
+            app.post("/settings/pictures")
+                .header(COOKIE, format!("hamlet_session={alices}"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let pictures = || {
+        Form::new()
+            .part(
+                "avatar",
+                Part::bytes(jpeg_with_exif(&photo(120, 80), 1)).file_name("me.jpg"),
+            )
+            .part("header", Part::bytes(Vec::new()).file_name(""))
+    };
+    // A forged form changes nothing.
+    let forged = send(pictures().text("csrf_token", "x")).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let saved = send(pictures().text("csrf_token", csrf.clone())).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert!(saved.text().await.unwrap().contains("Pictures saved."));
+    let member = app
+        .store
+        .member_by_id(alice.member.account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let avatar = member.account.avatar_file.clone().expect("an avatar");
+    assert!(
+        member.account.header_file.is_none(),
+        "an empty file field is no header"
+    );
+    let served = app.get(&format!("/media/{avatar}")).send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    assert!(!contains(&served.bytes().await.unwrap(), SECRET_PLACE));
+
+    // Pages show pictures from this server alone.
+    let token = app.token(&alice, "read write").await;
+    let upload: Value = app
+        .post("/api/v2/media")
+        .bearer_auth(&token)
+        .multipart(
+            Form::new()
+                .part(
+                    "file",
+                    Part::bytes(encoded(&photo(40, 30), image::ImageFormat::Png))
+                        .file_name("p.png"),
+                )
+                .text("description", "Our allotment in May"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    api_post(
+        &app,
+        &token,
+        json!({"status": "look", "media_ids": [upload["id"]]}),
+    )
+    .await;
+    for path in ["/@alice", "/home"] {
+        let (_, shown) = page(&app, path, &alices).await;
+        assert!(
+            shown.contains(&format!("src=\"/media/{avatar}\"")),
+            "{path}"
+        );
+        assert!(shown.contains("alt=\"Our allotment in May\""), "{path}");
+        assert!(
+            shown.contains("<figcaption>Our allotment in May</figcaption>"),
+            "{path}"
+        );
+        assert!(
+            !shown.contains("src=\"http"),
+            "{path}: nothing from elsewhere"
+        );
+    }
+    let policy = app.get("/").send().await.unwrap().headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("media-src 'self'"), "{policy}");
+
+    // Back to the default; the old file is gone.
+    let removed = send(
+        Form::new()
+            .text("csrf_token", csrf)
+            .text("remove_avatar", "true"),
+    )
+    .await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/media/{avatar}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let (_, profile) = page(&app, "/@alice", &alices).await;
+    assert!(profile.contains("src=\"/avatars/original/missing.png\""));
+}
