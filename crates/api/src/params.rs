@@ -47,7 +47,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let (tree, _) = read(request, state.settings.max_request_bytes, false).await?;
+        let limit = state.settings.max_request_bytes;
+        let (tree, _) = read(request, limit, limit, false).await?;
         deserialize(tree).map(Params)
     }
 }
@@ -56,20 +57,27 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WithFiles<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let limit = state.settings.max_request_bytes.max(MAX_UPLOAD_BYTES);
-        let (tree, files) = read(request, limit, true).await?;
+        let limit = state.settings.max_request_bytes;
+        let (tree, files) = read(request, limit, limit.max(MAX_UPLOAD_BYTES), true).await?;
         Ok(WithFiles(deserialize(tree)?, files))
     }
 }
 
 /// The query string and body of `request` as one tree of parameters, and (when
-/// `keep_files`) the files of a multipart body.
+/// `keep_files`) the files of a multipart body. Bodies are read up to `limit`, multipart
+/// bodies (which may carry files) up to `multipart_limit`.
 async fn read(
     request: Request,
     limit: usize,
+    multipart_limit: usize,
     keep_files: bool,
 ) -> Result<(Value, Files), ApiError> {
     let (parts, body) = request.into_parts();
+    let limit = if content_type(&parts.headers) == "multipart/form-data" {
+        multipart_limit
+    } else {
+        limit
+    };
     let mut tree = Value::Object(Map::new());
     let mut files = Files::default();
     if let Some(query) = parts.uri.query() {
