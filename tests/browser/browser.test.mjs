@@ -6,11 +6,23 @@
 // web interface: a second member (@laertes) is created with the CLI; ophelia signs in,
 // writes a local-only and a federated post from /home, opens the local-only one by its
 // time link and replies in place (the reply stays in the community), follows laertes from
-// his profile; laertes, in his own browser, reads "@ophelia followed you"; ophelia changes
-// her settings (the compose box is then local-only by default), changes her password (her
-// other browser is signed out, this one stays signed in) and signs out; an anonymous
-// visitor then gets 404 for the local-only post and reply, and sees the federated post.
-// Ophelia's browser is carried from test to test by its cookies (`storageState`).
+// his profile (in place: the page's script replaces the relation box); laertes, in his own
+// browser, reads "@ophelia followed you" and fills two profile fields; ophelia mutes and
+// blocks him from his profile, in place, then again in a browser without JavaScript
+// (ordinary forms, redirected back), and follows him again; laertes writes 35 posts through
+// the API, and "Older posts" under the 30 of his profile appends the other 5 in place (a
+// plain ?max_id= link without JavaScript); ophelia favourites and bookmarks one in place,
+// and boosts it without JavaScript; as the admin she renames the community, describes it,
+// gives a contact address and rules (a visitor's front page shows them), makes it private
+// for a while (a visitor is sent to sign in for profiles, posts and hashtags), switches the
+// federated timeline off and on, signs the app of the consent page out in her settings
+// (its token then answers 401) and authorizes another on the consent page with her web
+// session alone; then she changes her settings (the compose box is then local-only by
+// default), changes her password (her other browser and her apps are signed out, this
+// browser stays signed in) and signs out; an anonymous visitor then gets 404 for the
+// local-only post and reply, and sees the federated post.
+// Ophelia's and laertes' browsers are carried from test to test by their cookies
+// (`storageState`).
 // The web interface's tests skip while their route answers 404
 // (BROWSER_SUITE_REQUIRE_WEB=1 makes that a failure).
 
@@ -22,6 +34,7 @@ import {
     INSTANCE_NAME,
     OOB,
     PASSWORD,
+    assertRedirectedFromPost,
     cookie,
     inspectPage,
     launchBrowser,
@@ -32,13 +45,14 @@ import {
     submit,
     uniqueWord,
     withContext,
+    withoutNavigation,
 } from "./harness.mjs";
 
 const ADMIN = "ophelia";
 /** The second member, created with `hamlet admin user create`. */
 const MEMBER = "laertes";
 const MEMBER_PASSWORD = "a different horse, battery and staple";
-/** Ophelia's password after test 13. */
+/** Ophelia's password after test 22. */
 const NEW_PASSWORD = "get thee to a nunnery, battery staple";
 const SIGN_IN_ROUTE = "/auth/sign_in";
 const SIGN_IN_MISSING = "the web sign-in page (issue 6)";
@@ -74,15 +88,22 @@ const inContext = (t, fn) => withContext(t, server, chromium.browser, fn);
 /** What the run learned, for the tests after. */
 const run = {
     adminCreated: false,
-    adminPassword: PASSWORD, // changed by test 13
+    adminPassword: PASSWORD, // changed by test 22
+    app: null, // the app authorized on the consent page in test 4 ({name, client_id, ...})
+    appToken: null, // the token it got for ophelia (signed out in test 20)
     memberCreated: false, // @laertes, test 7
     ophelia: null, // her signed-in browser's storageState (cookies), from test 8 on
+    laertes: null, // his signed-in browser's storageState, from test 11 on
     posts: null, // { local: {word, status}, federated: {word, status} }
     reply: null, // { word, status }: her local-only reply to the local-only post
-    followed: false, // ophelia follows laertes (test 10)
-    settingsSaved: false, // test 12
-    passwordChanged: false, // test 13
-    signedOut: false, // test 14
+    followed: false, // ophelia follows laertes (test 10, again from test 14)
+    fields: null, // laertes' profile fields (test 12)
+    speeches: null, // laertes' 35 posts, oldest first: [{word, status}] (test 15)
+    community: null, // what ophelia made of the community in /admin (test 17)
+    webAppToken: null, // a token authorized through the consent page with the web session (test 20)
+    settingsSaved: false, // test 21
+    passwordChanged: false, // test 22
+    signedOut: false, // test 23
 };
 
 // --- first-admin setup --------------------------------------------------------------------
@@ -222,10 +243,10 @@ test("3. setup: the first admin is created through the page, and the link then s
 
 // --- the OAuth consent page -----------------------------------------------------------------
 
-async function registerApp(name, scopes) {
+async function registerApp(name, scopes, redirectUri = OOB) {
     const response = await server.fetch("/api/v1/apps", {
         method: "POST",
-        body: new URLSearchParams({ client_name: name, redirect_uris: OOB, scopes }),
+        body: new URLSearchParams({ client_name: name, redirect_uris: redirectUri, scopes }),
     });
     const app = await response.json();
     assert.equal(response.status, 200, `app registration: ${JSON.stringify(app)}`);
@@ -272,7 +293,8 @@ async function api(path, token) {
 
 test("4. OAuth consent page: the admin signs in and authorizes an app", async (t) => {
     assert.ok(run.adminCreated, "needs the admin of test 3");
-    const app = await registerApp("Browser Suite App", "read write");
+    const appName = "Browser Suite App";
+    const app = await registerApp(appName, "read write");
     const query = new URLSearchParams({
         response_type: "code",
         client_id: app.client_id,
@@ -320,6 +342,8 @@ test("4. OAuth consent page: the admin signs in and authorizes an app", async (t
         const me = await api("/api/v1/accounts/verify_credentials", body.access_token);
         assert.equal(me.status, 200);
         assert.equal(me.body.username, ADMIN, "the token is the admin's");
+        run.app = { name: appName, ...app };
+        run.appToken = body.access_token;
     });
 
     // Without the CSRF cookie, the same approval is refused and issues no code.
@@ -515,10 +539,31 @@ async function signIn(page, username, password) {
     return submit(page, submitButton(form));
 }
 
-/** Ophelia's signed-in browser (the cookies of test 8, renewed by test 13). */
-function asOphelia(t, fn) {
+/**
+ * Ophelia's signed-in browser (the cookies of test 8, renewed by test 22); with
+ * `{ javaScriptEnabled: false }`, the same browser with JavaScript switched off.
+ */
+function asOphelia(t, fn, { javaScriptEnabled = true } = {}) {
     assert.ok(run.ophelia, "needs ophelia's signed-in browser of test 8");
-    return withContext(t, server, chromium.browser, fn, { storageState: run.ophelia });
+    return withContext(t, server, chromium.browser, fn, { storageState: run.ophelia, javaScriptEnabled });
+}
+
+/** Laertes' signed-in browser (the cookies of test 11). */
+function asLaertes(t, fn) {
+    assert.ok(run.laertes, "needs laertes' signed-in browser of test 11");
+    return withContext(t, server, chromium.browser, fn, { storageState: run.laertes });
+}
+
+/** The box of a profile that says how the member relates to its owner, with its buttons. */
+const relationBox = (page) => page.locator("main div.relation");
+const relationButton = (page, name) => relationBox(page).getByRole("button", { name, exact: true });
+
+/** Ophelia's relationship to `acct`, as the API says. */
+async function relationshipTo(acct) {
+    const id = await accountId(acct);
+    const relation = await api(`/api/v1/accounts/relationships?id[]=${id}`, await apiToken());
+    assert.equal(relation.status, 200, "relationships");
+    return relation.body[0];
 }
 
 const pathOf = (url) => new URL(url, server.url).pathname;
@@ -794,22 +839,32 @@ test("10. ophelia follows laertes from his profile", async (t) => {
         assert.equal(await page.getByText(`You follow @${MEMBER}.`).count(), 0, "not followed yet");
         await inspectPage(t, page, "profile of another member", response);
 
-        response = await submit(page, follow);
-        assert.equal(response.status(), 200, "the page after following");
-        assert.equal(new URL(page.url()).pathname, `/@${MEMBER}`, "following returns to the profile");
-        await assert.doesNotReject(
-            page.getByText(`You follow @${MEMBER}.`).waitFor(),
-            `the profile says "You follow @${MEMBER}."`,
-        );
+        // With JavaScript, the button acts in place: the relation box is replaced by the
+        // one of the profile the server answers with, and the page stays.
+        await withoutNavigation(page, "following from the profile", async () => {
+            await follow.click();
+            await relationBox(page).getByText(`You follow @${MEMBER}.`).waitFor();
+        });
         assert.equal(
-            await page
+            await relationBox(page)
                 .locator(`form[action="/@${MEMBER}/unfollow"]`)
                 .getByRole("button", { name: "Unfollow", exact: true })
                 .count(),
             1,
-            "an Unfollow button",
+            "an Unfollow button, in place of Follow",
         );
+        assert.equal(await page.locator("main div.relation").count(), 1, "one relation box, replaced");
         assert.equal(await page.getByText("Follows you.").count(), 0, "laertes does not follow ophelia");
+        await inspectPage(t, page, "profile of another member followed in place");
+
+        // The server has it: the profile, loaded again, says so.
+        response = await page.reload();
+        assert.equal(response.status(), 200, "the profile loaded again");
+        await assert.doesNotReject(
+            relationBox(page).getByText(`You follow @${MEMBER}.`).waitFor(),
+            `the profile says "You follow @${MEMBER}."`,
+        );
+        assert.equal(await relationButton(page, "Unfollow").count(), 1, "an Unfollow button");
         await inspectPage(t, page, "profile of another member followed", response);
     });
     const id = await accountId(MEMBER);
@@ -869,10 +924,736 @@ test('11. laertes signs in in his own browser and reads "@ophelia followed you" 
             "laertes' reply would stay in the community too",
         );
         await inspectPage(t, page, "local-only post seen by another member", response);
+        // This browser stays signed in for the tests after.
+        run.laertes = await context.storageState();
     });
 });
 
-test("12. ophelia changes her settings (name, bio, local-only by default) and sees Saved.", async (t) => {
+test("12. laertes fills two profile fields in his settings; his profile shows them as a table", async (t) => {
+    if (!(await routeExists(t, server, "/settings", "the settings page (issue 6)"))) return;
+    const motto = uniqueWord("borrower");
+    const fields = [
+        ["Sister", "Ophelia of Elsinore"],
+        ["Motto", `Neither a borrower nor a lender be: ${motto}`],
+    ];
+    await asLaertes(t, async (context) => {
+        const page = await context.newPage();
+        let response = await page.goto(`${server.url}/settings`);
+        assert.equal(response.status(), 200, "GET /settings");
+        const group = page.getByRole("group", { name: /^Profile fields/ });
+        await assert.doesNotReject(group.waitFor(), 'a "Profile fields" fieldset');
+        for (let row = 1; row <= 4; row++) {
+            for (const label of [`Label ${row}`, `Content ${row}`]) {
+                const input = group.getByLabel(label, { exact: true });
+                assert.equal(await input.count(), 1, `one field labelled ${label}`);
+                assert.equal(await input.inputValue(), "", `${label} is empty at first`);
+            }
+        }
+        for (const [i, [label, content]] of fields.entries()) {
+            await group.getByLabel(`Label ${i + 1}`, { exact: true }).fill(label);
+            await group.getByLabel(`Content ${i + 1}`, { exact: true }).fill(content);
+        }
+        response = await submit(page, page.getByRole("button", { name: "Save", exact: true }));
+        assert.equal(response.status(), 200, "saving the profile with its fields");
+        await assert.doesNotReject(
+            page.getByRole("status").filter({ hasText: "Saved." }).waitFor(),
+            '"Saved." is announced (role=status)',
+        );
+        for (const [i, [label, content]] of fields.entries()) {
+            assert.equal(await group.getByLabel(`Label ${i + 1}`, { exact: true }).inputValue(), label, `label ${i + 1} kept`);
+            assert.equal(await group.getByLabel(`Content ${i + 1}`, { exact: true }).inputValue(), content, `content ${i + 1} kept`);
+        }
+        await inspectPage(t, page, "settings profile fields saved", response);
+
+        response = await page.goto(`${server.url}/@${MEMBER}`);
+        assert.equal(response.status(), 200, `GET /@${MEMBER}`);
+        const rows = page.locator("main dl.fields > div");
+        assert.equal(await rows.count(), 2, "the profile's table has the two fields, and no empty rows");
+        for (const [i, [label, content]] of fields.entries()) {
+            assert.equal((await rows.nth(i).locator("dt").innerText()).trim(), label, `row ${i + 1}'s label`);
+            assert.equal((await rows.nth(i).locator("dd").innerText()).trim(), content, `row ${i + 1}'s content`);
+        }
+        await inspectPage(t, page, "own profile with fields", response);
+    });
+    const found = await api(`/api/v1/accounts/lookup?acct=${MEMBER}`);
+    assert.deepEqual(
+        found.body.fields.map((f) => f.name),
+        fields.map(([label]) => label),
+        `the API's fields: ${JSON.stringify(found.body.fields)}`,
+    );
+    assert.ok(found.body.fields[1].value.includes(motto), "the API's second field's value");
+    run.fields = fields;
+});
+
+const MUTED = `You muted @${MEMBER}: their posts and notifications are hidden from you.`;
+const BLOCKED = `You blocked @${MEMBER}: neither of you sees the other's posts.`;
+
+test("13. ophelia mutes and blocks laertes from his profile, in place (JavaScript), and undoes both", async (t) => {
+    if (!(await routeExists(t, server, `/@${MEMBER}`, "profile pages (issue 6)"))) return;
+    assert.ok(run.followed && run.fields, "needs tests 10 and 12");
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        let response = await page.goto(`${server.url}/@${MEMBER}`);
+        assert.equal(response.status(), 200, `GET /@${MEMBER}`);
+        const table = await page.locator("main dl.fields").innerText();
+        for (const [label, content] of run.fields) {
+            assert.ok(table.includes(label) && table.includes(content), `ophelia sees laertes' field ${label}`);
+        }
+        await relationBox(page).getByText(`You follow @${MEMBER}.`).waitFor();
+        assert.equal(await relationButton(page, "Mute").count(), 1, "a Mute button");
+        assert.equal(await relationButton(page, "Block").count(), 1, "a Block button");
+        await inspectPage(t, page, "profile with fields seen by another member", response);
+
+        // Mute, in place.
+        await withoutNavigation(page, "muting", async () => {
+            await relationButton(page, "Mute").click();
+            await relationBox(page).getByText(MUTED).waitFor();
+        });
+        assert.equal(await relationButton(page, "Unmute").count(), 1, "Mute became Unmute");
+        assert.equal(await relationButton(page, "Unfollow").count(), 1, "muting keeps the follow");
+        await inspectPage(t, page, "profile muted in place");
+        let relation = await relationshipTo(MEMBER);
+        assert.equal(relation.muting, true, `the API says ophelia mutes laertes: ${JSON.stringify(relation)}`);
+
+        await withoutNavigation(page, "unmuting", async () => {
+            await relationButton(page, "Unmute").click();
+            await relationButton(page, "Mute").waitFor();
+        });
+        assert.equal(await relationBox(page).getByText(MUTED).count(), 0, "no longer muted");
+        relation = await relationshipTo(MEMBER);
+        assert.equal(relation.muting, false, "the API says the mute is gone");
+
+        // Block, in place: no follow button while blocked.
+        await withoutNavigation(page, "blocking", async () => {
+            await relationButton(page, "Block").click();
+            await relationBox(page).getByText(BLOCKED).waitFor();
+        });
+        assert.equal(await relationButton(page, "Unblock").count(), 1, "Block became Unblock");
+        for (const name of ["Follow", "Unfollow", "Withdraw the request"]) {
+            assert.equal(await relationButton(page, name).count(), 0, `no ${name} button while blocked`);
+        }
+        assert.equal(await relationBox(page).getByText(`You follow @${MEMBER}.`).count(), 0, "blocking ended the follow");
+        await inspectPage(t, page, "profile blocked in place");
+        relation = await relationshipTo(MEMBER);
+        assert.equal(relation.blocking, true, `the API says ophelia blocks laertes: ${JSON.stringify(relation)}`);
+        assert.equal(relation.following, false, "a block ends the follow");
+
+        await withoutNavigation(page, "unblocking", async () => {
+            await relationButton(page, "Unblock").click();
+            await relationButton(page, "Block").waitFor();
+        });
+        assert.equal(await relationBox(page).getByText(BLOCKED).count(), 0, "no longer blocked");
+        assert.equal(await relationButton(page, "Follow").count(), 1, "the Follow button is back");
+        await inspectPage(t, page, "profile unblocked in place");
+        relation = await relationshipTo(MEMBER);
+        assert.equal(relation.blocking, false, "the API says the block is gone");
+    });
+    run.followed = false;
+});
+
+test("14. without JavaScript, Mute, Block and Follow are ordinary forms that come back to the profile", async (t) => {
+    if (!(await routeExists(t, server, `/@${MEMBER}`, "profile pages (issue 6)"))) return;
+    assert.ok(run.fields, "needs test 12");
+    const profile = `/@${MEMBER}`;
+    await asOphelia(
+        t,
+        async (context) => {
+            const page = await context.newPage();
+            let response = await page.goto(`${server.url}${profile}`);
+            assert.equal(response.status(), 200, `GET ${profile} without JavaScript`);
+            assert.equal(await relationButton(page, "Follow").count(), 1, "not following since the block of test 13");
+
+            response = await submit(page, relationButton(page, "Mute"));
+            assert.equal(response.status(), 200, "the page after muting");
+            await assertRedirectedFromPost(response, profile, "muting without JavaScript");
+            await assert.doesNotReject(relationBox(page).getByText(MUTED).waitFor(), "the profile says muted");
+            await inspectPage(t, page, "profile muted without javascript", response);
+            response = await submit(page, relationButton(page, "Unmute"));
+            await assertRedirectedFromPost(response, profile, "unmuting without JavaScript");
+            await assert.doesNotReject(relationButton(page, "Mute").waitFor(), "Mute again");
+            assert.equal(await relationBox(page).getByText(MUTED).count(), 0, "no longer muted");
+
+            response = await submit(page, relationButton(page, "Block"));
+            await assertRedirectedFromPost(response, profile, "blocking without JavaScript");
+            await assert.doesNotReject(relationBox(page).getByText(BLOCKED).waitFor(), "the profile says blocked");
+            assert.equal(await relationButton(page, "Follow").count(), 0, "no Follow button while blocked");
+            await inspectPage(t, page, "profile blocked without javascript", response);
+            response = await submit(page, relationButton(page, "Unblock"));
+            await assertRedirectedFromPost(response, profile, "unblocking without JavaScript");
+            assert.equal(await relationBox(page).getByText(BLOCKED).count(), 0, "no longer blocked");
+
+            // And ophelia follows laertes again, the same way.
+            response = await submit(page, relationButton(page, "Follow"));
+            await assertRedirectedFromPost(response, profile, "following without JavaScript");
+            await assert.doesNotReject(
+                relationBox(page).getByText(`You follow @${MEMBER}.`).waitFor(),
+                `the profile says "You follow @${MEMBER}."`,
+            );
+            await inspectPage(t, page, "profile followed without javascript", response);
+        },
+        { javaScriptEnabled: false },
+    );
+    const relation = await relationshipTo(MEMBER);
+    assert.deepEqual(
+        [relation.following, relation.muting, relation.blocking],
+        [true, false, false],
+        `following, not muting, not blocking: ${JSON.stringify(relation)}`,
+    );
+    run.followed = true;
+});
+
+/** How many posts laertes writes for test 15: more than a page (30), less than two. */
+const SPEECHES = 35;
+const PAGE_LENGTH = 30;
+const HASHTAG = "soliloquy";
+
+/** The posts listed in the page's feeds, by their permalinks' ids, in order. */
+const feedIds = (page) =>
+    page.evaluate(() =>
+        [...document.querySelectorAll("main ol.feed > li")].map((li) => {
+            const link = li.querySelector("article a:has(time)");
+            return link ? new URL(link.href).pathname.split("/").pop() : null;
+        }),
+    );
+const byIdDescending = (a, b) => (BigInt(b) > BigInt(a) ? 1 : BigInt(b) < BigInt(a) ? -1 : 0);
+const olderLink = (page) => page.locator("main p.more a[data-load-more]");
+
+/** A bearer token of laertes (password grant). */
+async function memberToken() {
+    const app = await registerApp("Laertes' quill", "read write");
+    const response = await server.fetch("/oauth/token", {
+        method: "POST",
+        body: new URLSearchParams({
+            grant_type: "password",
+            client_id: app.client_id,
+            client_secret: app.client_secret,
+            username: MEMBER,
+            password: MEMBER_PASSWORD,
+            scope: "read write",
+        }),
+    });
+    const body = await response.json();
+    assert.equal(response.status, 200, `password grant for laertes: ${JSON.stringify(body)}`);
+    return body.access_token;
+}
+
+test(`15. laertes writes ${SPEECHES} posts; his profile shows ${PAGE_LENGTH} and "Older posts", which appends the rest in place (and is a plain link without JavaScript)`, async (t) => {
+    if (!(await routeExists(t, server, `/@${MEMBER}`, "profile pages (issue 6)"))) return;
+    assert.ok(run.memberCreated && run.ophelia, "needs tests 7 and 8");
+    // Written through the API, as an app would: public, federated, each with the hashtag.
+    const token = await memberToken();
+    const speeches = [];
+    for (let i = 1; i <= SPEECHES; i++) {
+        const word = uniqueWord("speech");
+        const response = await server.fetch("/api/v1/statuses", {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}` },
+            body: new URLSearchParams({
+                status: `Words, words, words (${i} of ${SPEECHES}): ${word} #${HASHTAG}`,
+                visibility: "public",
+            }),
+        });
+        const status = await response.json();
+        assert.equal(response.status, 200, `laertes' post ${i}: ${JSON.stringify(status)}`);
+        speeches.push({ word, status });
+    }
+    run.speeches = speeches;
+    const newestFirst = speeches.map((s) => s.status.id).sort(byIdDescending);
+    const firstPage = newestFirst.slice(0, PAGE_LENGTH);
+    const profile = `/@${MEMBER}`;
+
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        const response = await page.goto(`${server.url}${profile}`);
+        assert.equal(response.status(), 200, `GET ${profile}`);
+        assert.deepEqual(await feedIds(page), firstPage, `the first page: the newest ${PAGE_LENGTH} posts, newest first`);
+        const link = olderLink(page);
+        assert.equal(await link.count(), 1, 'an "Older posts" link under a full page');
+        assert.equal((await link.innerText()).trim(), "Older posts");
+        const href = new URL(await link.getAttribute("href"), server.url);
+        assert.equal(href.pathname, profile, "the link continues the profile");
+        assert.equal(href.searchParams.get("max_id"), firstPage.at(-1), "after the page's last post (?max_id=)");
+        await inspectPage(t, page, "profile first page of thirty", response);
+
+        await withoutNavigation(page, "Older posts", async () => {
+            await link.click();
+            await page.waitForFunction(
+                (n) => document.querySelectorAll("main ol.feed > li").length >= n,
+                SPEECHES,
+            );
+        });
+        assert.deepEqual(await feedIds(page), newestFirst, `all ${SPEECHES} posts, in order, each once`);
+        assert.equal(await page.locator("main ol.feed").count(), 1, "appended to the same list");
+        assert.equal(await page.locator("main p.more").count(), 0, "no more link: the next page was not full");
+        const focused = await page.evaluate(() => document.activeElement?.closest("li")?.querySelector("a:has(time)")?.href ?? null);
+        assert.equal(
+            focused && new URL(focused).pathname.split("/").pop(),
+            newestFirst[PAGE_LENGTH],
+            "the focus moved to the first post appended",
+        );
+        await inspectPage(t, page, "profile older posts appended in place");
+    });
+
+    await asOphelia(
+        t,
+        async (context) => {
+            const page = await context.newPage();
+            let response = await page.goto(`${server.url}${profile}`);
+            assert.deepEqual(await feedIds(page), firstPage, "the same first page without JavaScript");
+            response = await submit(page, olderLink(page));
+            assert.equal(response.status(), 200, "the Older posts link without JavaScript");
+            const url = new URL(page.url());
+            assert.equal(url.pathname, profile, "the link leads to the profile ...");
+            assert.equal(url.searchParams.get("max_id"), firstPage.at(-1), "... with ?max_id= of the first page's last post");
+            assert.deepEqual(await feedIds(page), newestFirst.slice(PAGE_LENGTH), "the older posts, and only them");
+            assert.equal(await page.locator("main p.more").count(), 0, "no more link under a page that is not full");
+            await inspectPage(t, page, "profile older page without javascript", response);
+
+            // The community timeline pages the same way.
+            response = await page.goto(`${server.url}/local`);
+            assert.equal(response.status(), 200, "GET /local");
+            const local = await feedIds(page);
+            assert.equal(local.length, PAGE_LENGTH, `/local shows ${PAGE_LENGTH} posts`);
+            assert.equal(await olderLink(page).count(), 1, "/local has an Older posts link");
+            response = await submit(page, olderLink(page));
+            const next = new URL(page.url());
+            assert.equal(next.pathname, "/local");
+            assert.equal(next.searchParams.get("max_id"), local.at(-1), "/local?max_id= of its last post");
+            const older = await feedIds(page);
+            assert.ok(older.length > 0, "the next page of /local has posts");
+            assert.ok(
+                older.every((id) => BigInt(id) < BigInt(local.at(-1))),
+                "the next page of /local has only older posts",
+            );
+            await inspectPage(t, page, "community timeline older page without javascript", response);
+        },
+        { javaScriptEnabled: false },
+    );
+});
+
+/** The post with `word` in the page's feed (or the post page), and one of its buttons. */
+const postButton = (page, word, name) => postArticle(page, word).getByRole("button", { name, exact: true });
+
+test("16. ophelia favourites and bookmarks one of laertes' posts in place (JavaScript); without JavaScript, Boost comes back to the post", async (t) => {
+    assert.ok(run.speeches, "needs the posts of test 15");
+    const { word, status } = run.speeches.at(-1);
+    const token = await apiToken();
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        let response = await page.goto(`${server.url}/@${MEMBER}`);
+        assert.equal(response.status(), 200);
+        const favourite = postButton(page, word, "Favourite");
+        assert.equal(await favourite.count(), 1, "a Favourite button under the post");
+        assert.equal(await favourite.getAttribute("aria-pressed"), "false", "not pressed yet");
+
+        await withoutNavigation(page, "favouriting", async () => {
+            await favourite.click();
+            await postButton(page, word, "Unfavourite").waitFor();
+        });
+        const unfavourite = postButton(page, word, "Unfavourite");
+        assert.equal(await unfavourite.getAttribute("aria-pressed"), "true", "Unfavourite is pressed (aria-pressed)");
+        assert.equal(
+            await postArticle(page, word).locator(`form[action$="/statuses/${status.id}/unfavourite"]`).count(),
+            1,
+            "the form now undoes the favourite",
+        );
+        await withoutNavigation(page, "bookmarking", async () => {
+            await postButton(page, word, "Bookmark").click();
+            await postButton(page, word, "Remove bookmark").waitFor();
+        });
+        assert.equal(
+            await postButton(page, word, "Remove bookmark").getAttribute("aria-pressed"),
+            "true",
+            "Remove bookmark is pressed",
+        );
+        assert.equal(await page.locator("main ol.feed > li").count(), PAGE_LENGTH, "the page was not reloaded");
+        await inspectPage(t, page, "post favourited and bookmarked in place");
+
+        // The server has them.
+        response = await page.reload();
+        assert.equal(await postButton(page, word, "Unfavourite").getAttribute("aria-pressed"), "true", "still favourited after a reload");
+        assert.equal(await postButton(page, word, "Remove bookmark").count(), 1, "still bookmarked after a reload");
+        const seen = await api(`/api/v1/statuses/${status.id}`, token);
+        assert.equal(seen.status, 200);
+        assert.equal(seen.body.favourited, true, "the API says favourited");
+        assert.equal(seen.body.bookmarked, true, "the API says bookmarked");
+
+        // The Favourites and Bookmarks pages list it.
+        for (const [name, path] of [["Favourites", "/favourites"], ["Bookmarks", "/bookmarks"]]) {
+            response = await followNav(page, name);
+            assert.equal(new URL(page.url()).pathname, path);
+            assert.equal(await postArticle(page, word).count(), 1, `${path} lists the post`);
+            await inspectPage(t, page, `${name.toLowerCase()} with laertes' post`, response);
+        }
+    });
+
+    await asOphelia(
+        t,
+        async (context) => {
+            const page = await context.newPage();
+            const path = pathOf(status.url);
+            let response = await page.goto(status.url);
+            assert.equal(response.status(), 200, "the post's page");
+            assert.equal(await postButton(page, word, "Unfavourite").count(), 1, "favourited, without JavaScript too");
+            response = await submit(page, postButton(page, word, "Boost"));
+            await assertRedirectedFromPost(response, path, "boosting without JavaScript");
+            const unboost = postButton(page, word, "Unboost");
+            assert.equal(await unboost.count(), 1, "Boost became Unboost");
+            assert.equal(await unboost.getAttribute("aria-pressed"), "true", "Unboost is pressed");
+            await inspectPage(t, page, "post boosted without javascript", response);
+            assert.equal((await api(`/api/v1/statuses/${status.id}`, token)).body.reblogged, true, "the API says boosted");
+            response = await submit(page, unboost);
+            await assertRedirectedFromPost(response, path, "unboosting without JavaScript");
+            assert.equal(await postButton(page, word, "Boost").getAttribute("aria-pressed"), "false", "Boost again");
+        },
+        { javaScriptEnabled: false },
+    );
+    assert.equal((await api(`/api/v1/statuses/${status.id}`, token)).body.reblogged, false, "the API says not boosted");
+});
+
+/** The admin page's community form. */
+const communityForm = (page) => page.locator('form[action="/admin/community"]');
+const privateBox = (page) => communityForm(page).getByRole("checkbox", { name: /^Private community: visitors who are not signed in see only the front page/ });
+const federatedBox = (page) => communityForm(page).getByRole("checkbox", { name: /^Federated timeline: members can read public posts from other servers/ });
+
+/** Saves the community form as it is filled; the document response, "Saved." checked. */
+async function saveCommunity(page) {
+    const response = await submit(page, communityForm(page).getByRole("button", { name: "Save", exact: true }));
+    assert.equal(response.status(), 200, "saving the community");
+    await assert.doesNotReject(
+        page.getByRole("status").filter({ hasText: "Saved." }).waitFor(),
+        '"Saved." is announced (role=status)',
+    );
+    return response;
+}
+
+/** Adds a rule through the "New rule" form of /admin; the document response. */
+async function addRule(page, text, hint = "") {
+    await page.getByLabel("New rule", { exact: true }).fill(text);
+    await page.getByLabel("Explanation (optional)", { exact: true }).fill(hint);
+    const response = await submit(page, page.getByRole("button", { name: "Add the rule", exact: true }));
+    assert.equal(response.status(), 200, `adding the rule ${text}`);
+    await assert.doesNotReject(
+        page.getByRole("status").filter({ hasText: "Rule added." }).waitFor(),
+        '"Rule added." is announced',
+    );
+    return response;
+}
+
+test("17. ophelia edits the community in /admin (name, description, contact, rules); the front page shows it to a visitor", async (t) => {
+    if (!(await routeExists(t, server, "/admin", "the administration page (issue 6)"))) return;
+    assert.ok(run.ophelia, "needs ophelia's browser of test 8");
+    const name = "The Elsinore Players";
+    const paragraphs = [
+        `We act the play within the play: ${uniqueWord("mousetrap")}.`,
+        `Rehearsals are on the battlements at midnight: ${uniqueWord("battlement")}.`,
+    ];
+    const contact = "players@elsinore.example";
+    const rules = {
+        kept: { text: "Speak the speech trippingly on the tongue", hint: "As I pronounced it to you; do not mouth it, as many of your players do." },
+        edited: { text: "No dumb shows", edit: "No dumb shows and no noise" },
+        removed: { text: `Do not saw the air with your hand: ${uniqueWord("saw")}` },
+    };
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/home`);
+        let response = await followNav(page, "Administration");
+        assert.equal(response.status(), 200, "GET /admin");
+        assert.equal(new URL(page.url()).pathname, "/admin", "Administration leads to /admin");
+        const form = communityForm(page);
+        assert.equal(await form.getByLabel("Name", { exact: true }).inputValue(), INSTANCE_NAME, "the name from the configuration");
+        assert.equal(await privateBox(page).isChecked(), false, "the community is not private");
+        assert.equal(await federatedBox(page).isChecked(), true, "the federated timeline is on");
+        assert.equal(await page.getByText("No rules yet.").count(), 1, "no rules yet");
+        await inspectPage(t, page, "admin", response);
+
+        await form.getByLabel("Name", { exact: true }).fill(name);
+        await form.getByLabel(/^Description/).fill(paragraphs.join("\n\n"));
+        await form.getByLabel(/^Contact address/).fill(contact);
+        response = await saveCommunity(page);
+        assert.equal(await communityForm(page).getByLabel("Name", { exact: true }).inputValue(), name, "the name is kept");
+        assert.equal(await communityForm(page).getByLabel(/^Description/).inputValue(), paragraphs.join("\n\n"), "the description is kept");
+        assert.equal(await communityForm(page).getByLabel(/^Contact address/).inputValue(), contact, "the contact is kept");
+        assert.equal((await page.locator("header.site a.name").innerText()).trim(), name, "the header names the community anew");
+        assert.match(await page.title(), new RegExp(name), "so does the title");
+        await inspectPage(t, page, "admin community saved", response);
+
+        // Three rules (the first with an explanation), one edited, one removed.
+        await addRule(page, rules.kept.text, rules.kept.hint);
+        await addRule(page, rules.edited.text);
+        response = await addRule(page, rules.removed.text);
+        for (const [i, rule] of [rules.kept, rules.edited, rules.removed].entries()) {
+            assert.equal(await page.getByLabel(`Rule ${i + 1}`, { exact: true }).inputValue(), rule.text, `rule ${i + 1}`);
+        }
+        assert.equal(
+            await page.getByLabel("Explanation of rule 1", { exact: true }).inputValue(),
+            rules.kept.hint,
+            "rule 1's explanation",
+        );
+        await inspectPage(t, page, "admin three rules", response);
+
+        await page.getByLabel("Rule 2", { exact: true }).fill(rules.edited.edit);
+        response = await submit(page, page.getByRole("button", { name: "Save rule 2", exact: true }));
+        assert.equal(response.status(), 200, "saving rule 2");
+        await assert.doesNotReject(page.getByRole("status").filter({ hasText: "Rule saved." }).waitFor(), '"Rule saved."');
+        assert.equal(await page.getByLabel("Rule 2", { exact: true }).inputValue(), rules.edited.edit, "rule 2 edited");
+
+        response = await submit(page, page.getByRole("button", { name: "Remove rule 3", exact: true }));
+        assert.equal(response.status(), 200, "removing rule 3");
+        await assert.doesNotReject(page.getByRole("status").filter({ hasText: "Rule removed." }).waitFor(), '"Rule removed."');
+        assert.equal(await page.getByLabel("Rule 3", { exact: true }).count(), 0, "two rules are left");
+        assert.ok(!(await page.locator("main").innerText()).includes(rules.removed.text), "the removed rule is gone");
+        await inspectPage(t, page, "admin rule edited and one removed", response);
+    });
+
+    // What a visitor sees on the front page.
+    await inContext(t, async (context) => {
+        const page = await context.newPage();
+        const response = await page.goto(`${server.url}/`);
+        assert.equal(response.status(), 200, "GET /");
+        assert.equal((await page.getByRole("heading", { level: 1 }).innerText()).trim(), name, "the front page's heading is the new name");
+        assert.deepEqual(
+            (await page.locator("main p.description").allInnerTexts()).map((p) => p.trim()),
+            paragraphs,
+            "the description, as two paragraphs",
+        );
+        const text = await page.locator("main").innerText();
+        assert.ok(!text.includes(INSTANCE_DESCRIPTION), "not the description of the configuration any more");
+        const link = page.getByRole("link", { name: /sign in/i }).first();
+        assert.equal(pathOf(await link.getAttribute("href")), SIGN_IN_ROUTE, "a Sign in link");
+        const rulesSection = page.getByRole("region", { name: "Rules", exact: true });
+        const items = rulesSection.locator("ol > li");
+        assert.equal(await items.count(), 2, "the two rules left, in an ordered list");
+        assert.equal((await items.nth(0).locator("strong").innerText()).trim(), rules.kept.text, "rule 1, in bold");
+        assert.ok((await items.nth(0).innerText()).includes(rules.kept.hint), "with its explanation");
+        assert.equal((await items.nth(1).locator("strong").innerText()).trim(), rules.edited.edit, "rule 2, as edited");
+        assert.ok(!text.includes(rules.removed.text), "not the removed rule");
+        const contactSection = page.getByRole("region", { name: "Contact", exact: true });
+        const mail = contactSection.getByRole("link", { name: contact, exact: true });
+        assert.equal(await mail.getAttribute("href"), `mailto:${contact}`, "a mailto link to the contact address");
+        assert.match(await contactSection.innerText(), new RegExp(`Run by @${ADMIN}`), `"Run by @${ADMIN}"`);
+        await inspectPage(t, page, "front page edited", response);
+    });
+
+    // The API tells apps the same.
+    const instance = await api("/api/v2/instance");
+    assert.equal(instance.status, 200);
+    assert.equal(instance.body.title, name, "the instance's title");
+    assert.equal(instance.body.contact?.email, contact, "the instance's contact address");
+    assert.deepEqual(
+        instance.body.rules.map((r) => r.text),
+        [rules.kept.text, rules.edited.edit],
+        "the instance's rules",
+    );
+    run.community = { name, paragraphs, contact };
+});
+
+test("18. private community: a visitor is sent to sign in for a profile, a post and a hashtag page, and still sees the front page", async (t) => {
+    if (!(await routeExists(t, server, "/admin", "the administration page (issue 6)"))) return;
+    assert.ok(run.community && run.speeches && run.posts, "needs tests 8, 15 and 17");
+    const guarded = [`/@${MEMBER}`, pathOf(run.posts.federated.status.url), `/tags/${HASHTAG}`];
+    const setPrivate = (checked) =>
+        asOphelia(t, async (context) => {
+            const page = await context.newPage();
+            await page.goto(`${server.url}/admin`);
+            await privateBox(page).setChecked(checked);
+            const response = await saveCommunity(page);
+            assert.equal(await privateBox(page).isChecked(), checked, `Private community ${checked ? "ticked" : "unticked"}`);
+            if (checked) await inspectPage(t, page, "admin private community", response);
+        });
+
+    // Public first: the visitor reads them.
+    for (const path of guarded) {
+        const response = await server.fetch(path);
+        await response.arrayBuffer();
+        assert.equal(response.status, 200, `${path} is public before`);
+    }
+    await setPrivate(true);
+    await inContext(t, async (context) => {
+        const page = await context.newPage();
+        for (const [i, path] of guarded.entries()) {
+            const response = await page.goto(`${server.url}${path}`);
+            assert.equal(pathOf(page.url()), SIGN_IN_ROUTE, `a visitor asking for ${path} lands on the sign-in page`);
+            assert.equal(response.status(), 200, "the sign-in page");
+            const redirect = response.request().redirectedFrom();
+            assert.equal(redirect && pathOf(redirect.url()), path, `${path} answered with a redirect`);
+            assert.equal((await redirect.response()).status(), 303, `${path}: 303 See Other`);
+            await signInForm(page).waitFor();
+            if (i === 0) await inspectPage(t, page, "sign in from a private profile", response);
+        }
+        const front = await page.goto(`${server.url}/`);
+        assert.equal(front.status(), 200, "the front page still shows");
+        assert.equal((await page.getByRole("heading", { level: 1 }).innerText()).trim(), run.community.name);
+        assert.match(await page.locator("main").innerText(), /This community is private/, "and says the community is private");
+        await inspectPage(t, page, "front page private community", front);
+    });
+    // Members see everything as before: the hashtag page, with its Older posts link.
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        const response = await page.goto(`${server.url}/tags/${HASHTAG}`);
+        assert.equal(response.status(), 200, `a member opens /tags/${HASHTAG}`);
+        assert.equal(pathOf(page.url()), `/tags/${HASHTAG}`);
+        assert.equal(await page.locator("main ol.feed > li").count(), PAGE_LENGTH, `a full page of #${HASHTAG}`);
+        assert.equal(await olderLink(page).count(), 1, "with an Older posts link");
+        await inspectPage(t, page, "hashtag page member private community", response);
+    });
+
+    await setPrivate(false);
+    for (const path of guarded) {
+        const response = await server.fetch(path);
+        await response.arrayBuffer();
+        assert.equal(response.status, 200, `${path} is public again`);
+    }
+});
+
+test("19. federated timeline switched off: no Federated link, /federated is not found; switched on again", async (t) => {
+    if (!(await routeExists(t, server, "/admin", "the administration page (issue 6)"))) return;
+    assert.ok(run.ophelia && run.speeches, "needs tests 8 and 15");
+    const token = await apiToken();
+    const federatedLink = (page) => mainNav(page).getByRole("link", { name: "Federated", exact: true });
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        let response = await page.goto(`${server.url}/federated`);
+        assert.equal(response.status(), 200, "GET /federated while it is on");
+        assert.equal(await federatedLink(page).count(), 1, "a Federated link in the navigation");
+
+        await page.goto(`${server.url}/admin`);
+        await federatedBox(page).setChecked(false);
+        response = await saveCommunity(page);
+        assert.equal(await federatedBox(page).isChecked(), false, "Federated timeline unticked");
+        assert.equal(await federatedLink(page).count(), 0, "no Federated link on the admin page any more");
+        await inspectPage(t, page, "admin federated timeline off", response);
+
+        response = await page.goto(`${server.url}/home`);
+        assert.equal(await federatedLink(page).count(), 0, "no Federated link on /home");
+        response = await page.goto(`${server.url}/federated`);
+        assert.equal(response.status(), 404, "/federated answers 404");
+        await assert.doesNotReject(
+            page.getByRole("heading", { name: "Not found", level: 1 }).waitFor(),
+            "the not-found page",
+        );
+        await inspectPage(t, page, "federated timeline not found", response);
+
+        const timeline = await api("/api/v1/timelines/public?limit=40", token);
+        assert.equal(timeline.status, 200, "the API's public timeline");
+        assert.ok(timeline.body.length > 0, "lists posts");
+        assert.ok(
+            timeline.body.every((s) => !s.account.acct.includes("@")),
+            `only local posts: ${timeline.body.map((s) => s.account.acct).join(", ")}`,
+        );
+
+        await page.goto(`${server.url}/admin`);
+        await federatedBox(page).setChecked(true);
+        await saveCommunity(page);
+        assert.equal(await federatedBox(page).isChecked(), true, "Federated timeline ticked again");
+        assert.equal(await federatedLink(page).count(), 1, "the Federated link is back");
+        response = await submit(page, federatedLink(page));
+        assert.equal(response.status(), 200, "/federated answers again");
+        assert.equal(pathOf(page.url()), "/federated");
+        await inspectPage(t, page, "federated timeline on again", response);
+    });
+});
+
+test("20. apps: the app of test 4 is listed in ophelia's settings and signed out; the consent page, signed in, needs no password", async (t) => {
+    if (!(await routeExists(t, server, "/settings", "the settings page (issue 6)"))) return;
+    assert.ok(run.app && run.appToken && run.ophelia, "needs tests 4 and 8");
+    await apiToken(); // the suite's own app ("browser suite reader") is signed in too
+    const before = await api("/api/v1/accounts/verify_credentials", run.appToken);
+    assert.equal(before.status, 200, "the token of test 4 works before");
+    const callback = `${server.url}/oauth-callback`;
+    const callbackApp = await registerApp("Browser Suite Callback", "read", callback);
+    const state = uniqueWord("state");
+    await asOphelia(t, async (context) => {
+        const page = await context.newPage();
+        let response = await page.goto(`${server.url}/settings`);
+        assert.equal(response.status(), 200, "GET /settings");
+        const apps = page.getByRole("region", { name: "Apps", exact: true });
+        const item = apps.getByRole("listitem").filter({ hasText: run.app.name });
+        assert.equal(await item.count(), 1, `the app of test 4 (${run.app.name}) is listed`);
+        assert.match(await item.innerText(), /Signed in .+; may read write/, "when it was signed in and what it may do");
+        assert.equal(
+            await apps.getByRole("listitem").filter({ hasText: "browser suite reader" }).count(),
+            1,
+            "the suite's password-grant app is listed too",
+        );
+        await inspectPage(t, page, "settings apps", response);
+
+        response = await submit(page, item.getByRole("button", { name: `Sign ${run.app.name} out`, exact: true }));
+        assert.equal(response.status(), 200, "signing the app out");
+        await assert.doesNotReject(
+            page.getByRole("status").filter({ hasText: "The app is signed out." }).waitFor(),
+            '"The app is signed out." is announced',
+        );
+        const appsAfter = page.getByRole("region", { name: "Apps", exact: true });
+        assert.equal(await appsAfter.getByRole("listitem").filter({ hasText: run.app.name }).count(), 0, "the app is no longer listed");
+        assert.equal(
+            await appsAfter.getByRole("listitem").filter({ hasText: "browser suite reader" }).count(),
+            1,
+            "the other app stays",
+        );
+        await inspectPage(t, page, "settings app signed out", response);
+        const revoked = await api("/api/v1/accounts/verify_credentials", run.appToken);
+        assert.equal(revoked.status, 401, "the signed-out app's token answers 401");
+        const reader = await api("/api/v1/accounts/verify_credentials", await apiToken());
+        assert.equal(reader.status, 200, "the other app's token still works");
+
+        // The consent page in the signed-in browser: no password asked.
+        const query = new URLSearchParams({
+            response_type: "code",
+            client_id: callbackApp.client_id,
+            redirect_uri: callback,
+            scope: "read",
+            state,
+        });
+        response = await page.goto(`${server.url}/oauth/authorize?${query}`);
+        assert.equal(response.status(), 200, "GET /oauth/authorize signed in");
+        await assert.doesNotReject(
+            page.getByRole("heading", { name: /Authorize Browser Suite Callback/ }).waitFor(),
+            "the consent heading names the app",
+        );
+        await assert.doesNotReject(
+            page.getByText(`You are signed in as @${ADMIN}.`).waitFor(),
+            `"You are signed in as @${ADMIN}."`,
+        );
+        assert.equal(await page.locator('input[name="username"], input[name="password"]').count(), 0, "no username or password field");
+        await inspectPage(t, page, "oauth consent signed in", response);
+        response = await submit(page, page.getByRole("button", { name: "Authorize", exact: true }));
+        const landed = new URL(page.url());
+        assert.equal(landed.origin + landed.pathname, callback, "approved: redirected to the app's redirect URI");
+        assert.equal(landed.searchParams.get("state"), state, "with the app's state");
+        const code = landed.searchParams.get("code") ?? "";
+        assert.ok(code.length >= 16, `with an authorization code: ${landed}`);
+        const redirect = response.request().redirectedFrom();
+        assert.equal(redirect?.method(), "POST", "the redirect answers the consent form");
+
+        const exchanged = await server.fetch("/oauth/token", {
+            method: "POST",
+            body: new URLSearchParams({
+                grant_type: "authorization_code",
+                code,
+                client_id: callbackApp.client_id,
+                client_secret: callbackApp.client_secret,
+                redirect_uri: callback,
+            }),
+        });
+        const body = await exchanged.json();
+        assert.equal(exchanged.status, 200, `the code is exchanged: ${JSON.stringify(body)}`);
+        const me = await api("/api/v1/accounts/verify_credentials", body.access_token);
+        assert.equal(me.status, 200);
+        assert.equal(me.body.username, ADMIN, "the token is ophelia's");
+        run.webAppToken = body.access_token;
+
+        // The new app is listed in the settings now.
+        response = await page.goto(`${server.url}/settings`);
+        assert.equal(
+            await page.getByRole("region", { name: "Apps", exact: true }).getByRole("listitem").filter({ hasText: "Browser Suite Callback" }).count(),
+            1,
+            "the app authorized with the browser's session is listed",
+        );
+    });
+});
+
+test("21. ophelia changes her settings (name, bio, local-only by default) and sees Saved.", async (t) => {
     if (!(await routeExists(t, server, "/settings", "the settings page (issue 6)"))) return;
     assert.ok(run.posts, "needs test 8");
     const name = "Ophelia of Elsinore";
@@ -939,7 +1720,7 @@ test("12. ophelia changes her settings (name, bio, local-only by default) and se
     run.settingsSaved = true;
 });
 
-test("13. ophelia changes her password: this browser stays signed in, her other one is signed out", async (t) => {
+test("22. ophelia changes her password: this browser stays signed in, her other one is signed out", async (t) => {
     if (!(await routeExists(t, server, "/settings", "the settings page (issue 6)"))) return;
     assert.ok(run.ophelia, "needs ophelia's browser of test 8");
     const oldToken = await apiToken();
@@ -1017,12 +1798,16 @@ test("13. ophelia changes her password: this browser stays signed in, her other 
     );
     const revoked = await api("/api/v1/accounts/verify_credentials", oldToken);
     assert.equal(revoked.status, 401, "the API token of before the change is revoked");
+    if (run.webAppToken) {
+        const app = await api("/api/v1/accounts/verify_credentials", run.webAppToken);
+        assert.equal(app.status, 401, "the app authorized in test 20 is signed out too (every browser and app)");
+    }
     const fresh = await api("/api/v1/accounts/verify_credentials", await apiToken());
     assert.equal(fresh.status, 200, "a token with the new password works");
     run.passwordChanged = true;
 });
 
-test("14. ophelia signs out", async (t) => {
+test("23. ophelia signs out", async (t) => {
     if (!(await routeExists(t, server, SIGN_IN_ROUTE, SIGN_IN_MISSING))) return;
     assert.ok(run.posts, "needs the posts of test 8");
     const { local } = run.posts;
@@ -1056,7 +1841,7 @@ test("14. ophelia signs out", async (t) => {
     run.signedOut = true;
 });
 
-test("15. anonymous visitor: the local-only post and reply answer 404, the federated post is shown", async (t) => {
+test("24. anonymous visitor: the local-only post and reply answer 404, the federated post is shown", async (t) => {
     if (!(await routeExists(t, server, SIGN_IN_ROUTE, SIGN_IN_MISSING))) return;
     assert.ok(run.posts, "needs the posts of test 8");
     const { local, federated } = run.posts;

@@ -6,7 +6,9 @@
 // (playwright-core's launchPersistentContext on a fresh user-data-dir, with the flags the
 // brief names); each test opens its own browser contexts (fresh cookie jars) through
 // `withContext`, which records every request of every page of the context, aborts any that
-// is not for the server, and fails the test if there was one.
+// is not for the server, and fails the test if there was one; a context may be opened
+// without JavaScript, to check that every page works as ordinary forms and links.
+// `withoutNavigation` checks that what the page's script does in place loads no page.
 //
 // `inspectPage` is what every page visited goes through: screenshots at 390 and 1280 px
 // wide into target/browser-screenshots/, axe-core (injected from node_modules, never a CDN)
@@ -59,6 +61,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 // Every wait in the suite is for something (a selector, a response, a navigation); this
 // is only how long to wait before calling it a failure.
 export const ACTION_TIMEOUT_MS = 10_000;
+const AXE_TIMEOUT_MS = 30_000;
 
 const AXE_SOURCE = fs.readFileSync(
     path.join(HERE, "node_modules", "axe-core", "axe.min.js"),
@@ -336,6 +339,9 @@ export async function launchBrowser() {
     };
 }
 
+/** The contexts `withContext` opened with JavaScript switched off. */
+const withoutJavaScript = new WeakSet();
+
 /**
  * Runs `fn(context)` in a fresh browser context (its own cookies), recording every request
  * of its pages. Requests for any other origin than the server's are aborted (so nothing
@@ -344,14 +350,19 @@ export async function launchBrowser() {
  *
  * `storageState` (what `context.storageState()` returned in an earlier test) starts the
  * context with that context's cookies: the same browser, signed in, in a later test.
+ * `javaScriptEnabled: false` makes it a browser without JavaScript: the pages' script does
+ * not run (the suite's own `page.evaluate`, axe-core included, still does), so forms and
+ * links are the ordinary ones.
  */
-export async function withContext(t, server, browser, fn, { storageState } = {}) {
+export async function withContext(t, server, browser, fn, { storageState, javaScriptEnabled = true } = {}) {
     const context = await browser.newContext({
         viewport: { width: WIDTHS[WIDTHS.length - 1], height: VIEWPORT_HEIGHT },
         locale: "en-GB",
         timezoneId: "UTC",
+        javaScriptEnabled,
         ...(storageState ? { storageState } : {}),
     });
+    if (!javaScriptEnabled) withoutJavaScript.add(context);
     context.setDefaultTimeout(ACTION_TIMEOUT_MS);
     context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
     const requests = [];
@@ -417,18 +428,43 @@ function slug(text) {
     return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
 }
 
-/** Runs axe-core in the page (injected from node_modules); returns its violations. */
-async function axeViolations(page) {
+/**
+ * Runs axe-core in the page (injected from node_modules); returns its violations.
+ *
+ * In a context without JavaScript, the suite's own evaluations still run but timers never
+ * fire, and axe-core waits on `setTimeout(..., 0)` between rules: for the audit only,
+ * short timers then run as microtasks (the long ones are axe's time-outs for frames and
+ * preloads, which a page without frames does not reach), and the real timers are put back.
+ */
+async function axeViolations(page, withoutTimers) {
     const loaded = await page.evaluate(() => typeof window.axe === "object");
     if (!loaded) {
-        // Evaluated through the DevTools protocol, so the page's CSP (no script at all)
-        // does not apply, and nothing is fetched.
+        // Evaluated through the DevTools protocol, so the page's CSP (scripts of the
+        // server's own only) does not apply, and nothing is fetched.
         await page.evaluate(AXE_SOURCE);
     }
-    return page.evaluate(async () => {
-        const results = await window.axe.run(document, {
-            resultTypes: ["violations"],
-        });
+    const audit = page.evaluate(async (withoutTimers) => {
+        const realSetTimeout = window.setTimeout;
+        const realClearTimeout = window.clearTimeout;
+        if (withoutTimers) {
+            let next = 1e9;
+            window.setTimeout = (fn, ms, ...args) => {
+                if (!(ms > 1) && typeof fn === "function") Promise.resolve().then(() => fn(...args));
+                return ++next;
+            };
+            window.clearTimeout = (id) => {
+                if (id <= 1e9) realClearTimeout(id);
+            };
+        }
+        let results;
+        try {
+            results = await window.axe.run(document, {
+                resultTypes: ["violations"],
+            });
+        } finally {
+            window.setTimeout = realSetTimeout;
+            window.clearTimeout = realClearTimeout;
+        }
         return results.violations.map((v) => ({
             id: v.id,
             impact: v.impact,
@@ -440,7 +476,20 @@ async function axeViolations(page) {
                 summary: n.failureSummary,
             })),
         }));
+    }, withoutTimers);
+    // A page's evaluation has no time limit of its own: an audit that never ends fails.
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(
+            () => reject(new Error(`axe-core did not finish within ${AXE_TIMEOUT_MS / 1000}s on ${page.url()}`)),
+            AXE_TIMEOUT_MS,
+        );
     });
+    try {
+        return await Promise.race([audit, timeout]);
+    } finally {
+        clearTimeout(timer);
+    }
 }
 
 function describeViolation(v, width) {
@@ -499,7 +548,7 @@ export async function inspectPage(t, page, name, response = null) {
                 `${name}: at ${width}px the page scrolls sideways (${scrollWidth}px of content)`,
             );
         }
-        for (const v of await axeViolations(page)) {
+        for (const v of await axeViolations(page, withoutJavaScript.has(page.context()))) {
             if (FAILING_IMPACTS.has(v.impact)) failing.push(describeViolation(v, width));
             else minor.set(v.id, `${v.id} (${v.impact}): ${v.help}; ${v.nodes.map((n) => n.target).join(", ")}`);
         }
@@ -540,6 +589,48 @@ export async function submit(page, clickable) {
     ]);
     assert.ok(response, "the form submission loaded a document");
     return response;
+}
+
+/**
+ * Runs `act` (clicks that the page's script handles in place) and checks that the page
+ * did not navigate: the same URL, no navigation of its main frame, and the same document
+ * (a mark left on its window before is still there).
+ */
+export async function withoutNavigation(page, what, act) {
+    const before = page.url();
+    const navigations = [];
+    const onNavigation = (frame) => {
+        if (frame === page.mainFrame()) navigations.push(frame.url());
+    };
+    await page.evaluate(() => {
+        window.hamletSuiteMark = "still the same document";
+    });
+    page.on("framenavigated", onNavigation);
+    try {
+        await act();
+    } finally {
+        page.off("framenavigated", onNavigation);
+    }
+    assert.equal(page.url(), before, `${what}: the address did not change`);
+    assert.deepEqual(navigations, [], `${what}: the page did not navigate`);
+    assert.equal(
+        await page.evaluate(() => window.hamletSuiteMark),
+        "still the same document",
+        `${what}: the same document (no page load)`,
+    );
+}
+
+/**
+ * That `response` (a document loaded by a form) came from a POST answered by a redirect
+ * (303 See Other) to `pathname`, which the browser then loaded.
+ */
+export async function assertRedirectedFromPost(response, pathname, what) {
+    const first = response.request().redirectedFrom();
+    assert.ok(first, `${what}: the form's answer is a redirect`);
+    assert.equal(first.method(), "POST", `${what}: the form was posted`);
+    assert.equal((await first.response())?.status(), 303, `${what}: the form is answered 303 See Other`);
+    assert.equal(new URL(response.url()).pathname, pathname, `${what}: redirected to ${pathname}`);
+    assert.equal(response.request().method(), "GET", `${what}: the page redirected to is loaded with GET`);
 }
 
 /** The cookie `name` of `context` for the server, or undefined. */

@@ -8,14 +8,34 @@
 #
 # What it checks, page by page: screenshots at 390 and 1280 px wide (into
 # target/browser-screenshots/), no request to any host but the server, no serious or
-# critical axe-core violation, every POST form carries a CSRF token; and the flows: the
-# first-admin setup (and that it refuses a form without its CSRF token), the OAuth consent
-# page, and, once the web interface has them, the story of a community: a second member
-# made with the CLI, sign-in, posting from /home (local-only and federated), replying in
-# place on a post's page (a reply to a local-only post stays local-only), following from a
-# profile, the other member's notifications in another browser, settings (profile, default
-# locality), a password change (other browsers signed out), sign-out, and what an
-# anonymous visitor can and cannot see.
+# critical axe-core violation, every POST form carries a CSRF token; and the flows, in
+# numbered steps that build on each other:
+#    1-3  the first-admin setup (and that it refuses a form without its CSRF token)
+#      4  the OAuth consent page (username and password)
+#    5-6  the front page; sign-in (refused without CSRF token or with a wrong password)
+#    7-9  a second member made with the CLI; posting from /home (local-only and
+#         federated); replying in place on a post's page (a reply to a local-only post
+#         stays local-only)
+#     10  following from a profile, in place with JavaScript (no navigation)
+#     11  the other member's notifications in another browser
+#     12  profile fields in settings, shown on the profile as a table
+#     13  mute and block from a profile, in place with JavaScript, and undone
+#     14  the same without JavaScript: ordinary forms, redirected back to the profile
+#     15  more than a page of posts: "Older posts" appends the next page in place with
+#         JavaScript, and is a ?max_id= link without (profile and community timeline)
+#     16  favourite and bookmark in place with JavaScript (kept after a reload);
+#         boost without JavaScript
+#     17  the admin edits the community (name, description, contact address, rules added,
+#         edited, removed); the front page shows them to a visitor
+#     18  private community: a visitor is sent to sign in for a profile, a post and a
+#         hashtag page, and still sees the front page; then public again
+#     19  federated timeline switched off (no link, /federated not found) and on again
+#     20  authorized apps in settings: signing one out revokes its token; the consent
+#         page of a browser signed in to the web asks no password
+#  21-24  settings (profile, default locality), a password change (other browsers and
+#         apps signed out), sign-out, and what an anonymous visitor can and cannot see.
+# Pages are visited with JavaScript on (the server's own /assets/web.js) unless a step
+# says otherwise: step 14, and parts of 15 and 16, use a browser context without it.
 #
 # Chromium is Debian's (`apt-get install chromium`, run here when /usr/bin/chromium is
 # missing, with sudo when not root); playwright-core and axe-core come from the npm lock
