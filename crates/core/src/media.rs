@@ -98,8 +98,9 @@ pub struct MediaAttachment {
     /// The post it belongs to; `None` until a post is written with it.
     pub status_id: Option<Id>,
     pub kind: MediaKind,
-    /// The key of the file in the media storage (served under `/media/`).
-    pub file_key: String,
+    /// The key of the file in the media storage (served under `/media/`); `None` for
+    /// another server's file not copied here yet.
+    pub file_key: Option<String>,
     pub content_type: String,
     pub file_size: u64,
     pub size: Option<(u32, u32)>,
@@ -108,6 +109,8 @@ pub struct MediaAttachment {
     pub description: String,
     pub focus: Focus,
     pub blurhash: Option<String>,
+    /// Where another server's file lives; `None` for uploads.
+    pub remote_url: Option<String>,
     pub created_at: Timestamp,
 }
 

@@ -42,6 +42,7 @@ impl FederationState {
         let ids: Vec<Id> = statuses.iter().map(|s| s.id).collect();
         let mentions = self.store.mentions_of(&ids).await?;
         let tags = self.store.tags_of(&ids).await?;
+        let media = self.store.media_of_statuses(&ids).await?;
         let parent_ids: Vec<Id> = statuses.iter().filter_map(|s| s.in_reply_to_id).collect();
         let parents: HashMap<Id, Status> = self
             .store
@@ -82,8 +83,15 @@ impl FederationState {
                 .and_then(|p| parents.get(&p))
                 .and_then(|p| Some((p, accounts.get(&p.account_id)?)));
             // A local-only post (or reply to one) has no Note: it is left out.
-            if let Some(post) = PostToSend::new(status, author, &mentioned, &post_tags, in_reply_to)
-                && let Some(note) = self.note_of(&post)
+            let attached = media.get(&status.id).map(Vec::as_slice).unwrap_or_default();
+            if let Some(post) = PostToSend::new(
+                status,
+                author,
+                &mentioned,
+                &post_tags,
+                in_reply_to,
+                attached,
+            ) && let Some(note) = self.note_of(&post)
             {
                 notes.push(note);
             }

@@ -483,6 +483,7 @@ impl FederationState {
                 url: post.url.as_ref().map(Url::to_string),
             }),
             media_ids: Vec::new(),
+            remote_media: remote_media(post),
         };
         let created = self.store.insert_status(new).await?;
         let id = match created {
@@ -726,6 +727,50 @@ fn followers_of(account: &RemoteAccount) -> Option<Url> {
         .followers_url
         .as_deref()
         .and_then(|url| Url::parse(url).ok())
+}
+
+/// Most attachments of a remote post kept (as Mastodon keeps).
+const KEPT_ATTACHMENTS: usize = hamlet_core::limits::MAX_MEDIA_ATTACHMENTS as usize;
+
+/// The attachments of a remote post worth showing: pictures, videos and sounds of the
+/// kinds Hamlet serves (links and unknown kinds are left out). Nothing is fetched now:
+/// files are copied here when first asked for, through the one outbound client.
+fn remote_media(post: &RemoteNote) -> Vec<hamlet_store::RemoteMedia> {
+    use crate::vocab::post::AttachmentKind;
+    use hamlet_core::media::{Focus, MediaKind};
+    post.attachments
+        .iter()
+        .filter_map(|attachment| {
+            let declared = attachment.media_type.as_deref().unwrap_or_default();
+            let kind = match (attachment.kind, declared.split('/').next()) {
+                (AttachmentKind::Link, _) => return None,
+                (_, Some("image")) | (AttachmentKind::Image, _) => MediaKind::Image,
+                (_, Some("video")) | (AttachmentKind::Video, _) => MediaKind::Video,
+                (_, Some("audio")) | (AttachmentKind::Audio, _) => MediaKind::Audio,
+                _ => return None,
+            };
+            Some(hamlet_store::RemoteMedia {
+                kind,
+                remote_url: attachment.url.to_string(),
+                content_type: if hamlet_core::limits::SUPPORTED_MIME_TYPES.contains(&declared) {
+                    declared.to_owned()
+                } else {
+                    "application/octet-stream".to_owned()
+                },
+                size: attachment.width.zip(attachment.height),
+                description: sanitize::remote_plain_text(
+                    attachment.description.as_deref().unwrap_or_default(),
+                    hamlet_core::media::MAX_DESCRIPTION_CHARS,
+                ),
+                focus: attachment
+                    .focal_point
+                    .map(|(x, y)| Focus::from_thousandths((x * 1000.0) as i32, (y * 1000.0) as i32))
+                    .unwrap_or_default(),
+                blurhash: attachment.blurhash.clone(),
+            })
+        })
+        .take(KEPT_ATTACHMENTS)
+        .collect()
 }
 
 /// The HTML shown for a remote post: sanitized content; an article's title first; a

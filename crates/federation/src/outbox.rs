@@ -7,6 +7,7 @@
 
 use hamlet_core::account::Account;
 use hamlet_core::audience::Federable;
+use hamlet_core::media::MediaAttachment;
 use hamlet_core::status::Status;
 use hamlet_core::visibility::Visibility;
 use hamlet_core::{Id, Timestamp};
@@ -30,6 +31,8 @@ pub struct PostToSend<'a> {
     tags: &'a [String],
     /// The post it replies to, with its author, when it is a reply.
     in_reply_to: Option<(Federable<'a>, &'a Account)>,
+    /// Its attachments, in order.
+    media: &'a [MediaAttachment],
 }
 
 impl<'a> PostToSend<'a> {
@@ -40,6 +43,7 @@ impl<'a> PostToSend<'a> {
         mentions: &'a [Account],
         tags: &'a [String],
         in_reply_to: Option<(&'a Status, &'a Account)>,
+        media: &'a [MediaAttachment],
     ) -> Option<PostToSend<'a>> {
         let post = Federable::check(status, in_reply_to.map(|(parent, _)| parent))?;
         let in_reply_to = match in_reply_to {
@@ -52,6 +56,7 @@ impl<'a> PostToSend<'a> {
             mentions,
             tags,
             in_reply_to,
+            media,
         })
     }
 
@@ -106,7 +111,14 @@ impl FederationState {
             .filter_map(|(_, a)| find(*a).cloned())
             .collect();
         let in_reply_to = parent.as_ref().and_then(|p| Some((p, find(p.account_id)?)));
-        let Some(post) = PostToSend::new(status, author, &mentioned, &tags, in_reply_to) else {
+        let media = self
+            .store
+            .media_of_statuses(&ids)
+            .await?
+            .remove(&status.id)
+            .unwrap_or_default();
+        let Some(post) = PostToSend::new(status, author, &mentioned, &tags, in_reply_to, &media)
+        else {
             return Ok(None);
         };
         match event {
@@ -581,7 +593,7 @@ impl FederationState {
             to,
             cc,
             tag,
-            attachment: Vec::new(),
+            attachment: post.media.iter().filter_map(|m| self.document(m)).collect(),
             in_reply_to,
             replies: Some(
                 self.local
@@ -590,6 +602,23 @@ impl FederationState {
         };
         let id = PostId::of(post.post, &self.local, author)?;
         Note::of(post.post, id, addressing)
+    }
+
+    /// An attachment as other servers read it: Mastodon's `Document` with alt text,
+    /// blurhash and focal point.
+    fn document(&self, media: &MediaAttachment) -> Option<out::MediaAttachment> {
+        Some(out::MediaAttachment {
+            kind: out::kind::Document,
+            media_type: media.content_type.clone(),
+            url: self
+                .local
+                .url(&format!("/media/{}", media.file_key.as_deref()?)),
+            name: (!media.description.is_empty()).then(|| media.description.clone()),
+            blurhash: media.blurhash.clone(),
+            focal_point: Some([media.focus.x(), media.focus.y()]),
+            width: media.size.map(|(w, _)| w),
+            height: media.size.map(|(_, h)| h),
+        })
     }
 
     /// `user` for members, `user@domain` for remote accounts, as mentions are written.

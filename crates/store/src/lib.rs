@@ -46,7 +46,7 @@ pub use error::{Conflict, StoreError};
 pub use federation::{InstanceKeys, LocalUsage};
 pub use filters::{FilterUpdate, KeywordChange, NewFilter};
 pub use interactions::Mark;
-pub use media::NewMedia;
+pub use media::{CachedFile, MediaStats, NewMedia, RemoteMedia, RemotePicture};
 pub use notifications::{Marker, NotificationFilter};
 pub use oauth::{
     AccessToken, Application, AuthorizationCode, AuthorizedApplication, CodeRedemption,

@@ -7,6 +7,8 @@ use hamlet_core::media::{Focus, MediaAttachment, MediaKind};
 use hamlet_core::{Id, Timestamp};
 use sqlx::QueryBuilder;
 
+use crate::db::BeginWrite;
+
 use crate::{Store, StoreError};
 
 /// A file just stored, to be recorded.
@@ -26,13 +28,69 @@ pub struct NewMedia {
     pub created_at: Timestamp,
 }
 
+/// An attachment of another server's post, as its Note describes it. The file itself is
+/// copied here when first asked for.
+#[derive(Clone, Debug)]
+pub struct RemoteMedia {
+    pub kind: MediaKind,
+    pub remote_url: String,
+    /// As the other server declared it (replaced by what the copy turns out to be).
+    pub content_type: String,
+    pub size: Option<(u32, u32)>,
+    pub description: String,
+    pub focus: Focus,
+    pub blurhash: Option<String>,
+}
+
+/// A copy of another server's file, just stored.
+#[derive(Clone, Debug)]
+pub struct CachedFile {
+    pub kind: MediaKind,
+    pub file_key: String,
+    pub content_type: String,
+    pub file_size: u64,
+    pub size: Option<(u32, u32)>,
+    pub thumbnail_key: Option<String>,
+    pub thumbnail_size: Option<(u32, u32)>,
+    pub blurhash: Option<String>,
+}
+
+/// Which picture of a remote account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemotePicture {
+    Avatar,
+    Header,
+}
+
+impl RemotePicture {
+    fn purpose(self) -> &'static str {
+        match self {
+            RemotePicture::Avatar => "avatar",
+            RemotePicture::Header => "header",
+        }
+    }
+}
+
+/// What the media storage holds, as the database knows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MediaStats {
+    /// Members' uploads: attachments (avatars and headers are counted by file only).
+    pub uploads: u64,
+    pub upload_bytes: u64,
+    /// Copies of other servers' files now held.
+    pub cached: u64,
+    pub cached_bytes: u64,
+    /// Other servers' files known but not copied (or no longer).
+    pub not_cached: u64,
+}
+
 #[derive(sqlx::FromRow)]
 struct MediaRow {
     id: i64,
     account_id: i64,
     status_id: Option<i64>,
     kind: String,
-    file_key: String,
+    file_key: Option<String>,
     content_type: String,
     file_size: i64,
     width: Option<i32>,
@@ -44,6 +102,7 @@ struct MediaRow {
     focus_x: i32,
     focus_y: i32,
     blurhash: Option<String>,
+    remote_url: Option<String>,
     created_at: i64,
 }
 
@@ -68,6 +127,7 @@ impl MediaRow {
             description: self.description,
             focus: Focus::from_thousandths(self.focus_x, self.focus_y),
             blurhash: self.blurhash,
+            remote_url: self.remote_url,
             created_at: Timestamp::from_millis(self.created_at),
         })
     }
@@ -77,7 +137,7 @@ macro_rules! select_media {
     () => {
         "SELECT id, account_id, status_id, kind, file_key, content_type, file_size, width, \
          height, thumbnail_key, thumbnail_width, thumbnail_height, description, focus_x, \
-         focus_y, blurhash, created_at FROM media_attachments "
+         focus_y, blurhash, remote_url, created_at FROM media_attachments "
     };
 }
 
@@ -126,7 +186,7 @@ impl Store {
             account_id: new.account_id,
             status_id: None,
             kind: new.kind,
-            file_key: new.file_key,
+            file_key: Some(new.file_key),
             content_type: new.content_type,
             file_size: new.file_size,
             size: new.size,
@@ -135,6 +195,7 @@ impl Store {
             description: new.description,
             focus: new.focus,
             blurhash: new.blurhash,
+            remote_url: None,
             created_at: new.created_at,
         })
     }
@@ -197,7 +258,7 @@ impl Store {
             for id in statuses {
                 ids.push_bind(id.as_i64());
             }
-            query.push(") ORDER BY status_id, position");
+            query.push(") AND purpose = 'attachment' ORDER BY status_id, position");
             query.build_query_as().fetch_all(db).await?
         });
         let mut by_status: HashMap<Id, Vec<MediaAttachment>> = HashMap::new();
@@ -210,24 +271,203 @@ impl Store {
         Ok(by_status)
     }
 
+    /// Records a copy of another server's file: the attachment `id`, or (with `picture`)
+    /// a remote account's picture. Returns the keys of copies it replaces.
+    pub async fn record_cached_media(
+        &self,
+        id: Id,
+        cached: &CachedFile,
+        now: Timestamp,
+    ) -> Result<Vec<String>, StoreError> {
+        let (width, height) = columns(cached.size);
+        let (thumbnail_width, thumbnail_height) = columns(cached.thumbnail_size);
+        let replaced: Vec<(Option<String>, Option<String>)> = with_db!(self, db => {
+            let mut tx = db.begin_write().await?;
+            let replaced: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT file_key, thumbnail_key FROM media_attachments \
+                 WHERE id = $1 AND remote_url IS NOT NULL",
+            )
+            .bind(id.as_i64())
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE media_attachments SET kind = $2, file_key = $3, content_type = $4, \
+                   file_size = $5, width = coalesce($6, width), height = coalesce($7, height), \
+                   thumbnail_key = $8, thumbnail_width = $9, thumbnail_height = $10, \
+                   blurhash = coalesce(blurhash, $11), cached_at = $12, updated_at = $12 \
+                 WHERE id = $1 AND remote_url IS NOT NULL",
+            )
+            .bind(id.as_i64())
+            .bind(cached.kind.as_str())
+            .bind(&cached.file_key)
+            .bind(&cached.content_type)
+            .bind(i64::try_from(cached.file_size).unwrap_or(i64::MAX))
+            .bind(width)
+            .bind(height)
+            .bind(cached.thumbnail_key.as_deref())
+            .bind(thumbnail_width)
+            .bind(thumbnail_height)
+            .bind(cached.blurhash.as_deref())
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            replaced
+        });
+        Ok(keys_of(replaced))
+    }
+
+    /// The copy of a remote account's picture, if one is held.
+    pub async fn remote_picture(
+        &self,
+        account: Id,
+        picture: RemotePicture,
+    ) -> Result<Option<MediaAttachment>, StoreError> {
+        let row: Option<MediaRow> = with_db!(self, db => {
+            sqlx::query_as(concat!(
+                select_media!(),
+                "WHERE account_id = $1 AND purpose = $2 AND file_key IS NOT NULL"
+            ))
+            .bind(account.as_i64())
+            .bind(picture.purpose())
+            .fetch_optional(db)
+            .await?
+        });
+        row.map(MediaRow::into_media).transpose()
+    }
+
+    /// Records the copy of a remote account's picture fetched from `remote_url`, in place
+    /// of any earlier one; the keys of the files it replaces.
+    pub async fn replace_remote_picture(
+        &self,
+        account: Id,
+        picture: RemotePicture,
+        remote_url: &str,
+        cached: &CachedFile,
+        now: Timestamp,
+    ) -> Result<Vec<String>, StoreError> {
+        let (width, height) = columns(cached.size);
+        let replaced: Vec<(Option<String>, Option<String>)> = with_db!(self, db => {
+            let mut tx = db.begin_write().await?;
+            let replaced: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+                "DELETE FROM media_attachments WHERE account_id = $1 AND purpose = $2 \
+                 RETURNING file_key, thumbnail_key",
+            )
+            .bind(account.as_i64())
+            .bind(picture.purpose())
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO media_attachments (id, account_id, purpose, kind, file_key, \
+                 content_type, file_size, width, height, remote_url, cached_at, created_at, \
+                 updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
+            )
+            .bind(Id::generate(now).as_i64())
+            .bind(account.as_i64())
+            .bind(picture.purpose())
+            .bind(cached.kind.as_str())
+            .bind(&cached.file_key)
+            .bind(&cached.content_type)
+            .bind(i64::try_from(cached.file_size).unwrap_or(i64::MAX))
+            .bind(width)
+            .bind(height)
+            .bind(remote_url)
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            replaced
+        });
+        Ok(keys_of(replaced))
+    }
+
+    /// Forgets copies of other servers' files made before `before`: attachments are
+    /// kept (and copied again when next asked for), pictures dropped. The keys of the
+    /// files to remove from storage.
+    pub async fn uncache_remote_media(&self, before: Timestamp) -> Result<Vec<String>, StoreError> {
+        let keys: Vec<(Option<String>, Option<String>)> = with_db!(self, db => {
+            let mut tx = db.begin_write().await?;
+            let mut keys: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT file_key, thumbnail_key FROM media_attachments \
+                 WHERE cached_at IS NOT NULL AND cached_at < $1 AND purpose = 'attachment'",
+            )
+            .bind(before.as_millis())
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE media_attachments SET file_key = NULL, thumbnail_key = NULL, \
+                   cached_at = NULL \
+                 WHERE cached_at IS NOT NULL AND cached_at < $1 AND purpose = 'attachment'",
+            )
+            .bind(before.as_millis())
+            .execute(&mut *tx)
+            .await?;
+            let pictures: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+                "DELETE FROM media_attachments \
+                 WHERE cached_at IS NOT NULL AND cached_at < $1 AND purpose <> 'attachment' \
+                 RETURNING file_key, thumbnail_key",
+            )
+            .bind(before.as_millis())
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            keys.extend(pictures);
+            keys
+        });
+        Ok(keys_of(keys))
+    }
+
+    /// Counts of what the media storage holds.
+    pub async fn media_stats(&self) -> Result<MediaStats, StoreError> {
+        let row: (i64, i64, i64, i64, i64) = with_db!(self, db => {
+            sqlx::query_as(
+                "SELECT \
+                   coalesce(sum(CASE WHEN remote_url IS NULL THEN 1 ELSE 0 END), 0), \
+                   coalesce(sum(CASE WHEN remote_url IS NULL THEN file_size ELSE 0 END), 0), \
+                   coalesce(sum(CASE WHEN cached_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+                   coalesce(sum(CASE WHEN cached_at IS NOT NULL THEN file_size ELSE 0 END), 0), \
+                   coalesce(sum(CASE WHEN remote_url IS NOT NULL AND cached_at IS NULL \
+                                THEN 1 ELSE 0 END), 0) \
+                 FROM media_attachments",
+            )
+            .fetch_one(db)
+            .await?
+        });
+        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+        Ok(MediaStats {
+            uploads: count(row.0),
+            upload_bytes: count(row.1),
+            cached: count(row.2),
+            cached_bytes: count(row.3),
+            not_cached: count(row.4),
+        })
+    }
+
     /// Uploads no post used, made before `before`: removed from the database; their files'
     /// keys returned for the caller to remove from storage.
     pub async fn delete_unattached_media(
         &self,
         before: Timestamp,
     ) -> Result<Vec<String>, StoreError> {
-        let keys: Vec<(String, Option<String>)> = with_db!(self, db => {
+        let keys: Vec<(Option<String>, Option<String>)> = with_db!(self, db => {
             sqlx::query_as(
-                "DELETE FROM media_attachments WHERE status_id IS NULL AND created_at < $1 \
+                "DELETE FROM media_attachments \
+                 WHERE status_id IS NULL AND remote_url IS NULL AND purpose = 'attachment' \
+                   AND created_at < $1 \
                  RETURNING file_key, thumbnail_key",
             )
             .bind(before.as_millis())
             .fetch_all(db)
             .await?
         });
-        Ok(keys
-            .into_iter()
-            .flat_map(|(file, thumbnail)| std::iter::once(file).chain(thumbnail))
-            .collect())
+        Ok(keys_of(keys))
     }
+}
+
+fn keys_of(pairs: Vec<(Option<String>, Option<String>)>) -> Vec<String> {
+    pairs
+        .into_iter()
+        .flat_map(|(file, thumbnail)| file.into_iter().chain(thumbnail))
+        .collect()
 }

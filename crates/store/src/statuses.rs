@@ -62,6 +62,8 @@ pub struct NewStatus {
     pub local_only: bool,
     /// Uploads of the author's to attach, in order; each must be unattached.
     pub media_ids: Vec<Id>,
+    /// For posts from other servers: their attachments, in order.
+    pub remote_media: Vec<crate::RemoteMedia>,
 }
 
 /// The application a post was written with, as Mastodon shows it on the post.
@@ -343,6 +345,34 @@ impl Store {
                     tx.rollback().await?;
                     return Err(StoreError::NotFound);
                 }
+            }
+            for (position, media) in new.remote_media.iter().enumerate() {
+                let (width, height) = match media.size {
+                    Some((w, h)) => (Some(i64::from(w)), Some(i64::from(h))),
+                    None => (None, None),
+                };
+                sqlx::query(
+                    "INSERT INTO media_attachments (id, account_id, status_id, position, kind, \
+                     content_type, file_size, width, height, description, focus_x, focus_y, \
+                     blurhash, remote_url, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+                )
+                .bind(Id::generate(new.created_at).as_i64())
+                .bind(new.account_id.as_i64())
+                .bind(id.as_i64())
+                .bind(position as i64)
+                .bind(media.kind.as_str())
+                .bind(&media.content_type)
+                .bind(width)
+                .bind(height)
+                .bind(&media.description)
+                .bind(media.focus.x_thousandths())
+                .bind(media.focus.y_thousandths())
+                .bind(media.blurhash.as_deref())
+                .bind(&media.remote_url)
+                .bind(new.created_at.as_millis())
+                .execute(&mut *tx)
+                .await?;
             }
             if let Some(conversation) = conversation {
                 for participant in std::iter::once(&new.account_id).chain(new.mentions.iter()) {

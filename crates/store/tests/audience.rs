@@ -59,6 +59,7 @@ fn post(
         application_id: None,
         local_only: false,
         media_ids: Vec::new(),
+        remote_media: Vec::new(),
     }
 }
 

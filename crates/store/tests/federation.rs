@@ -46,6 +46,7 @@ fn post_at(author: Id, created_at: Timestamp) -> NewStatus {
         application_id: None,
         local_only: false,
         media_ids: Vec::new(),
+        remote_media: Vec::new(),
     }
 }
 

@@ -156,7 +156,7 @@ pub async fn profile(
             acct: account.acct(),
             note,
             avatar: views::avatar_path(&account),
-            header: account.header_file.as_deref().map(views::media_path),
+            header: views::header_path(&account),
             fields: account
                 .fields
                 .iter()

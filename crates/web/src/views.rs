@@ -165,23 +165,50 @@ pub fn media_path(key: &str) -> String {
     format!("{}{key}", hamlet_api::service::media::MEDIA_PATH)
 }
 
-/// The avatar a page shows for `account`: its own file here, else the default.
+/// The header a page shows for `account`, if it has one (from this server, as avatars).
+pub fn header_path(account: &Account) -> Option<String> {
+    match (&account.header_file, &account.remote) {
+        (Some(key), _) => Some(media_path(key)),
+        (None, Some(remote)) if remote.header_url.is_some() => {
+            Some(media_path(&format!("cache/accounts/{}/header", account.id)))
+        }
+        _ => None,
+    }
+}
+
+/// The avatar a page shows for `account`: a member's file, a copy of a remote
+/// account's (made here on first request), else the default. Always from this server.
 pub fn avatar_path(account: &Account) -> String {
-    match &account.avatar_file {
-        Some(key) => media_path(key),
-        None => "/avatars/original/missing.png".to_owned(),
+    match (&account.avatar_file, &account.remote) {
+        (Some(key), _) => media_path(key),
+        (None, Some(remote)) if remote.avatar_url.is_some() => {
+            media_path(&format!("cache/accounts/{}/avatar", account.id))
+        }
+        _ => "/avatars/original/missing.png".to_owned(),
     }
 }
 
 fn attachment_view(media: &hamlet_core::media::MediaAttachment) -> AttachmentView {
-    let url = media_path(&media.file_key);
+    let (url, preview) = match (&media.remote_url, &media.file_key) {
+        // Another server's file: served from here, copied on first request.
+        (Some(_), _) => {
+            let remote = |variant| media_path(&format!("cache/{}/{variant}", media.id));
+            let preview = if media.kind == hamlet_core::media::MediaKind::Image {
+                remote("small")
+            } else {
+                remote("original")
+            };
+            (remote("original"), preview)
+        }
+        (None, key) => {
+            let url = media_path(key.as_deref().unwrap_or_default());
+            let preview = media.thumbnail_key.as_deref().map(media_path);
+            (url.clone(), preview.unwrap_or(url))
+        }
+    };
     AttachmentView {
         kind: media.kind.as_str(),
-        preview: media
-            .thumbnail_key
-            .as_deref()
-            .map(media_path)
-            .unwrap_or_else(|| url.clone()),
+        preview,
         url,
         description: media.description.clone(),
         width: media.thumbnail_size.or(media.size).map(|(w, _)| w),

@@ -370,6 +370,7 @@ async fn the_federated_timeline_can_be_switched_off() {
             application_id: None,
             local_only: false,
             media_ids: Vec::new(),
+            remote_media: Vec::new(),
         })
         .await
         .unwrap();

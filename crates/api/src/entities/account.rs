@@ -136,18 +136,22 @@ impl Account {
             )
         };
         let suspended = account.is_suspended();
-        // Pictures stored here are served from here; remote pictures are shown from
-        // their own server until the remote media cache arrives.
+        // Every picture is served from here: members' files, and copies of remote
+        // accounts' pictures (made on first request), so apps never contact other servers.
         let remote = account.remote.as_ref();
+        let media = crate::service::media::MEDIA_PATH;
         let stored = |key: &Option<String>| {
             key.as_ref()
-                .map(|key| settings.url(&format!("{}{key}", crate::service::media::MEDIA_PATH)))
+                .map(|key| settings.url(&format!("{media}{key}")))
+        };
+        let copied = |url: Option<&String>, which: &str| {
+            url.map(|_| settings.url(&format!("{media}cache/accounts/{}/{which}", account.id)))
         };
         let avatar = stored(&account.avatar_file)
-            .or_else(|| remote.and_then(|r| r.avatar_url.clone()))
+            .or_else(|| copied(remote.and_then(|r| r.avatar_url.as_ref()), "avatar"))
             .unwrap_or_else(|| settings.url(crate::routes::assets::DEFAULT_AVATAR_PATH));
         let header = stored(&account.header_file)
-            .or_else(|| remote.and_then(|r| r.header_url.clone()))
+            .or_else(|| copied(remote.and_then(|r| r.header_url.as_ref()), "header"))
             .unwrap_or_else(|| settings.url(crate::routes::assets::DEFAULT_HEADER_PATH));
         Account {
             id: account.id.to_string(),

@@ -3,7 +3,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::service::media::url;
+use crate::service::media::{remote_url, url};
 
 /// Mastodon's `MediaAttachment`.
 #[derive(Serialize, Debug, Clone)]
@@ -40,13 +40,28 @@ impl MediaAttachment {
             "focus".into(),
             json!({"x": media.focus.x(), "y": media.focus.y()}),
         );
-        let url_of = |key: &str| url(state, key);
+        let (url, preview_url) = match &media.remote_url {
+            // Another server's file is served from here, copied on first request.
+            Some(_) => (
+                remote_url(state, media, "original"),
+                (media.kind == hamlet_core::media::MediaKind::Image)
+                    .then(|| remote_url(state, media, "small")),
+            ),
+            None => (
+                media
+                    .file_key
+                    .as_deref()
+                    .map(|key| url(state, key))
+                    .unwrap_or_default(),
+                media.thumbnail_key.as_deref().map(|key| url(state, key)),
+            ),
+        };
         MediaAttachment {
             id: media.id.to_string(),
             kind: media.kind.as_str(),
-            url: Some(url_of(&media.file_key)),
-            preview_url: media.thumbnail_key.as_deref().map(url_of),
-            remote_url: None,
+            url: Some(url),
+            preview_url,
+            remote_url: media.remote_url.clone(),
             meta: Value::Object(meta),
             description: (!media.description.is_empty()).then(|| media.description.clone()),
             blurhash: media.blurhash.clone(),

@@ -138,9 +138,58 @@ fn plausible_key(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'))
 }
 
-/// `GET /media/{*key}`: a stored file. Keys are random, so only those a reader was
-/// given lead anywhere.
+/// What a `/media/cache/...` path names: another server's file, copied on demand.
+enum Cached {
+    Attachment(Id, media::Variant),
+    Picture(Id, media::Picture),
+}
+
+fn cached_path(rest: &str) -> Option<Cached> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts.as_slice() {
+        [id, variant] => Some(Cached::Attachment(
+            id.parse().ok()?,
+            match *variant {
+                "original" => media::Variant::Original,
+                "small" => media::Variant::Small,
+                _ => return None,
+            },
+        )),
+        ["accounts", id, picture] => Some(Cached::Picture(
+            id.parse().ok()?,
+            match *picture {
+                "avatar" => media::Picture::Avatar,
+                "header" => media::Picture::Header,
+                _ => return None,
+            },
+        )),
+        _ => None,
+    }
+}
+
+/// `GET /media/{*key}`: a stored file; under `cache/`, another server's attachment or
+/// picture, copied here first if need be, so readers never contact that server. Keys
+/// are random, so only those a reader was given lead anywhere.
 pub async fn file(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    let key = match key.strip_prefix("cache/").map(cached_path) {
+        None => key,
+        Some(None) => return ApiError::NotFound.into_response(),
+        Some(Some(cached)) => {
+            let found = match cached {
+                Cached::Attachment(id, variant) => {
+                    media::cached_remote_attachment(&state, id, variant).await
+                }
+                Cached::Picture(id, picture) => {
+                    media::cached_remote_picture(&state, id, picture).await
+                }
+            };
+            match found {
+                Ok(Some(key)) => key,
+                Ok(None) => return ApiError::NotFound.into_response(),
+                Err(error) => return error.into_response(),
+            }
+        }
+    };
     let Some(content_type) = served_type(&key).filter(|_| plausible_key(&key)) else {
         return ApiError::NotFound.into_response();
     };

@@ -19,6 +19,13 @@ pub fn url(state: &AppState, key: &str) -> String {
     state.settings.url(&format!("{MEDIA_PATH}{key}"))
 }
 
+/// Where another server's attachment is served from here (`original` or `small`).
+pub fn remote_url(state: &AppState, media: &MediaAttachment, variant: &str) -> String {
+    state
+        .settings
+        .url(&format!("{MEDIA_PATH}cache/{}/{variant}", media.id))
+}
+
 fn refused(error: MediaError) -> ApiError {
     match error {
         MediaError::TooLarge { limit } => ApiError::PayloadTooLarge {
@@ -195,4 +202,173 @@ pub async fn update_profile_with_pictures(
             Err(error)
         }
     }
+}
+
+/// What the outbound client asks for when copying another server's file.
+const MEDIA_ACCEPT: &str = "image/*, video/*, audio/*;q=0.9, */*;q=0.1";
+
+/// Fetches another server's file through the one outbound client (federation policy,
+/// SSRF guard, size cap). `None` when it cannot be had; why is logged.
+async fn fetch_remote(state: &AppState, url: &str, max_bytes: u64) -> Option<Vec<u8>> {
+    let url = match url::Url::parse(url) {
+        Ok(url) => url,
+        Err(error) => {
+            tracing::warn!(%error, "a remote media URL does not parse");
+            return None;
+        }
+    };
+    let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    match state
+        .federation
+        .client
+        .get(&url, MEDIA_ACCEPT, cap, None)
+        .await
+    {
+        Ok(fetched) => Some(fetched.body),
+        Err(error) => {
+            tracing::info!(%error, host = url.host_str(), "could not copy a remote file");
+            None
+        }
+    }
+}
+
+fn cached_file(
+    processed: &Processed,
+    file_key: String,
+    thumbnail_key: Option<String>,
+) -> hamlet_store::CachedFile {
+    hamlet_store::CachedFile {
+        kind: processed.kind,
+        file_key,
+        content_type: processed.original.content_type.to_owned(),
+        file_size: processed.original.bytes.len() as u64,
+        size: processed.original.size,
+        thumbnail_key,
+        thumbnail_size: processed.thumbnail.as_ref().and_then(|t| t.size),
+        blurhash: processed.blurhash.clone(),
+    }
+}
+
+/// Which file of an attachment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Original,
+    Small,
+}
+
+/// The key of another server's attachment here, copied now if it was not: fetched,
+/// checked and cleaned like an upload (pictures re-encoded without metadata), stored.
+/// `None` when there is no such attachment or its file cannot be had.
+pub async fn cached_remote_attachment(
+    state: &AppState,
+    id: hamlet_core::Id,
+    variant: Variant,
+) -> ApiResult<Option<String>> {
+    let Some(media) = state.store.media_by_id(id).await? else {
+        return Ok(None);
+    };
+    let Some(remote_url) = media.remote_url.clone() else {
+        return Ok(None);
+    };
+    let pick = |file: Option<String>, thumbnail: Option<String>| match variant {
+        Variant::Original => file,
+        Variant::Small => thumbnail.or(file),
+    };
+    if media.file_key.is_some() {
+        return Ok(pick(media.file_key, media.thumbnail_key));
+    }
+    let limits = state.media_limits;
+    let max = limits.image_bytes.max(limits.video_bytes);
+    let Some(bytes) = fetch_remote(state, &remote_url, max).await else {
+        return Ok(None);
+    };
+    let processed = match processed(move || hamlet_media::process_attachment(&bytes, &limits)).await
+    {
+        Ok(processed) => processed,
+        Err(error) => {
+            tracing::info!(?error, "a remote file was refused");
+            return Ok(None);
+        }
+    };
+    let (file_key, thumbnail_key) = store_files(state, "remote", &processed).await?;
+    let cached = cached_file(&processed, file_key.clone(), thumbnail_key.clone());
+    let replaced = state
+        .store
+        .record_cached_media(media.id, &cached, hamlet_core::Timestamp::now())
+        .await?;
+    forget(state, &replaced).await;
+    Ok(pick(Some(file_key), thumbnail_key))
+}
+
+/// The key of a remote account's avatar or header here, copied now if it was not (or
+/// if the account changed it since).
+pub async fn cached_remote_picture(
+    state: &AppState,
+    account: hamlet_core::Id,
+    picture: Picture,
+) -> ApiResult<Option<String>> {
+    let Some(account) = state.store.account_by_id(account).await? else {
+        return Ok(None);
+    };
+    let Some(remote) = account.remote.as_ref().filter(|_| !account.is_suspended()) else {
+        return Ok(None);
+    };
+    let (which, url, shape) = match picture {
+        Picture::Avatar => (
+            hamlet_store::RemotePicture::Avatar,
+            remote.avatar_url.clone(),
+            ProfilePicture::Avatar,
+        ),
+        Picture::Header => (
+            hamlet_store::RemotePicture::Header,
+            remote.header_url.clone(),
+            ProfilePicture::Header,
+        ),
+    };
+    let Some(url) = url else { return Ok(None) };
+    if let Some(held) = state.store.remote_picture(account.id, which).await?
+        && held.remote_url.as_deref() == Some(url.as_str())
+    {
+        return Ok(held.file_key);
+    }
+    let limits = state.media_limits;
+    let Some(bytes) = fetch_remote(state, &url, limits.image_bytes).await else {
+        return Ok(None);
+    };
+    let processed = match processed(move || {
+        hamlet_media::process_profile_picture(&bytes, shape, &limits)
+    })
+    .await
+    {
+        Ok(processed) => processed,
+        Err(error) => {
+            tracing::info!(?error, "a remote picture was refused");
+            return Ok(None);
+        }
+    };
+    let (file_key, _) = store_files(state, "remote", &processed).await?;
+    let cached = cached_file(&processed, file_key.clone(), None);
+    let replaced = state
+        .store
+        .replace_remote_picture(
+            account.id,
+            which,
+            &url,
+            &cached,
+            hamlet_core::Timestamp::now(),
+        )
+        .await?;
+    forget(state, &replaced).await;
+    Ok(Some(file_key))
+}
+
+/// Removes copies of other servers' files made before `before` (they are copied again
+/// when next asked for); how many files were removed.
+pub async fn prune_remote_cache(
+    state: &AppState,
+    before: hamlet_core::Timestamp,
+) -> ApiResult<usize> {
+    let keys = state.store.uncache_remote_media(before).await?;
+    forget(state, &keys).await;
+    Ok(keys.len())
 }

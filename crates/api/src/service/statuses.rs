@@ -510,7 +510,14 @@ pub async fn create(state: &AppState, author: &Member, mut post: NewPost) -> Api
             (Some(parent), Some(author)) => Some((parent, author)),
             _ => None,
         };
-        let post = PostToSend::new(&status, &author.account, &mentioned, &tags, in_reply_to)?;
+        let post = PostToSend::new(
+            &status,
+            &author.account,
+            &mentioned,
+            &tags,
+            in_reply_to,
+            &media,
+        )?;
         match federation.create_outbound(&post) {
             Ok(outbound) => outbound,
             Err(error) => {
@@ -540,6 +547,7 @@ pub async fn create(state: &AppState, author: &Member, mut post: NewPost) -> Api
                 local_only,
                 text: post.text,
                 media_ids: media.iter().map(|m| m.id).collect(),
+                remote_media: Vec::new(),
             },
             federate,
         )
@@ -710,12 +718,19 @@ pub async fn edit(
         (Some(parent), Some(author)) => Some((parent, author)),
         _ => None,
     };
+    let attached = state
+        .store
+        .media_of_statuses(&[status.id])
+        .await?
+        .remove(&status.id)
+        .unwrap_or_default();
     let update = match PostToSend::new(
         &edited_draft,
         &author.account,
         &mentioned,
         &composed.tags,
         in_reply_to,
+        &attached,
     ) {
         Some(post) => state.federation.update_outbound(&post)?,
         None => None,
