@@ -10,7 +10,7 @@ use hamlet_core::password::Password;
 use hamlet_core::username::Username;
 use hamlet_store::{MemberFilter, Store};
 
-use crate::cli::{AdminCommand, CommunityCommand, Locality, UserCommand};
+use crate::cli::{AdminCommand, CommunityCommand, Locality, MediaCommand, UserCommand};
 use crate::config::Config;
 use crate::serve::open_store;
 use crate::{Failure, exit};
@@ -20,6 +20,7 @@ pub async fn run(config: Config, command: AdminCommand) -> Result<(), Failure> {
     let result = match command {
         AdminCommand::User { command } => user(&store, command).await,
         AdminCommand::Community { command } => community(&store, command).await,
+        AdminCommand::Media { command } => media(&config, &store, command).await,
     };
     store.close().await;
     result
@@ -56,6 +57,39 @@ async fn community(store: &Store, command: CommunityCommand) -> Result<(), Failu
     println!("default-locality {locality}");
     println!("private-community {}", on_off(settings.private_community));
     println!("federated-timeline {}", on_off(settings.federated_timeline));
+    Ok(())
+}
+
+async fn media(config: &Config, store: &Store, command: MediaCommand) -> Result<(), Failure> {
+    match command {
+        MediaCommand::Stats => {}
+        MediaCommand::Prune { older_than_days } => {
+            let storage = crate::serve::open_media(config)?;
+            let now = Timestamp::now();
+            let keep = match older_than_days {
+                Some(days) => std::time::Duration::from_secs(u64::from(days) * 86_400),
+                None => config.remote_media_cache,
+            };
+            let ago = |d: std::time::Duration| {
+                Timestamp::from_millis(now.as_millis() - d.as_millis() as i64)
+            };
+            let pruned = hamlet_api::service::media::prune(
+                store,
+                &storage,
+                ago(keep),
+                ago(std::time::Duration::from_secs(86_400)),
+            )
+            .await?;
+            println!("removed-cached-files {}", pruned.cached_files);
+            println!("removed-unattached-files {}", pruned.unattached_files);
+        }
+    }
+    let stats = store.media_stats().await?;
+    println!("uploads {}", stats.uploads);
+    println!("upload-bytes {}", stats.upload_bytes);
+    println!("cached {}", stats.cached);
+    println!("cached-bytes {}", stats.cached_bytes);
+    println!("not-cached {}", stats.not_cached);
     Ok(())
 }
 

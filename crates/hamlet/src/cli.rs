@@ -52,6 +52,24 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: CommunityCommand,
     },
+    /// Media files: what they take, and reclaiming space.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MediaCommand {
+    /// Print counts and sizes, one `name value` per line.
+    Stats,
+    /// Remove copies of other servers' media older than the configured days (or
+    /// `--older-than-days`), and uploads no post used after a day. Copies are made
+    /// again when someone asks for them.
+    Prune {
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=3650))]
+        older_than_days: Option<u32>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -21,6 +21,7 @@ const SECTIONS: &[&str] = &[
     "database",
     "instance",
     "federation",
+    "media",
     "limits",
     "log",
 ];
@@ -32,6 +33,7 @@ pub struct RawConfig {
     pub database: DatabaseSection,
     pub instance: InstanceSection,
     pub federation: FederationSection,
+    pub media: MediaSection,
     pub limits: LimitsSection,
     pub log: LogSection,
 }
@@ -50,6 +52,16 @@ pub struct FederationSection {
     /// How long a delivery stays claimed by a worker: after a crash, what it was sending
     /// is sent again once this has passed. Must exceed the 30 s request timeout.
     pub delivery_lease_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSection {
+    /// Where files are kept; empty: `media` in `server.data_dir`.
+    pub directory: PathBuf,
+    /// Copies of other servers' pictures and videos older than this many days are
+    /// removed (and copied again when someone asks for them).
+    pub remote_cache_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,6 +151,10 @@ impl Default for RawConfig {
                 delivery_concurrency: 8,
                 delivery_lease_seconds: 300,
             },
+            media: MediaSection {
+                directory: PathBuf::new(),
+                remote_cache_days: 14,
+            },
             limits: LimitsSection {
                 window_seconds: 300,
                 sign_in_attempts: 10,
@@ -173,6 +189,11 @@ impl Default for FederationSection {
         RawConfig::default().federation
     }
 }
+impl Default for MediaSection {
+    fn default() -> Self {
+        RawConfig::default().media
+    }
+}
 impl Default for LimitsSection {
     fn default() -> Self {
         RawConfig::default().limits
@@ -189,6 +210,10 @@ impl Default for LogSection {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where media files are kept.
+    pub media_dir: PathBuf,
+    /// How long copies of other servers' media are kept.
+    pub remote_media_cache: Duration,
     pub database_url: String,
     pub max_connections: u32,
     pub log_level: String,
@@ -444,6 +469,14 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
             "must be at least 5",
         ));
     }
+    if raw.media.remote_cache_days == 0 || raw.media.remote_cache_days > 3650 {
+        return Err(invalid(
+            "media.remote_cache_days",
+            f,
+            raw.media.remote_cache_days,
+            "must be 1 to 3650",
+        ));
+    }
     if raw.limits.window_seconds == 0 {
         return Err(invalid("limits.window_seconds", f, 0, "must be at least 1"));
     }
@@ -481,8 +514,15 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
         token: raw.limits.token_requests,
         app_registration: raw.limits.app_registrations,
     };
+    let media_dir = if raw.media.directory.as_os_str().is_empty() {
+        raw.server.data_dir.join("media")
+    } else {
+        raw.media.directory.clone()
+    };
     Ok(Config {
         listen,
+        media_dir,
+        remote_media_cache: Duration::from_secs(u64::from(raw.media.remote_cache_days) * 86_400),
         data_dir: raw.server.data_dir,
         database_url,
         max_connections: raw.database.max_connections,

@@ -102,6 +102,12 @@ pub fn describe(config: &Config) -> String {
         "instance.max_characters = {}",
         s.instance.max_characters
     );
+    let _ = writeln!(out, "media.directory = {}", config.media_dir.display());
+    let _ = writeln!(
+        out,
+        "media.remote_cache_days = {}",
+        config.remote_media_cache.as_secs() / 86_400
+    );
     let _ = writeln!(out, "log.level = {}", config.log_level);
     out
 }
@@ -133,11 +139,9 @@ pub async fn run(config: Config) -> Result<(), Failure> {
         .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
     tracing::info!(%address, public_url = %settings.public_url, engine = ?store.engine(), version = hamlet_core::VERSION, "Hamlet is listening");
 
-    let media_dir = config.data_dir.join("media");
-    let media = hamlet_media::MediaStorage::local(&media_dir)
-        .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
+    let media = open_media(&config)?;
     let state = AppState::new(store.clone(), settings, media);
-    let sweeper = tokio::spawn(sweep_expired(state.clone()));
+    let sweeper = tokio::spawn(sweep_expired(state.clone(), config.remote_media_cache));
     // The delivery worker stops with the server: requests in flight get a short grace,
     // anything unsent stays in the outbox for the next start.
     let (stopping, mut stop) = tokio::sync::watch::channel(false);
@@ -179,7 +183,13 @@ const ACTOR_REFRESHES_PER_HOUR: u32 = 50;
 
 /// Once an hour: forgets expired authorization codes and old handled-activity ids, and
 /// refreshes the stalest remote profiles.
-async fn sweep_expired(state: AppState) {
+/// The media storage the configuration names.
+pub fn open_media(config: &Config) -> Result<hamlet_media::MediaStorage, Failure> {
+    hamlet_media::MediaStorage::local(&config.media_dir)
+        .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))
+}
+
+async fn sweep_expired(state: AppState, remote_media_cache: Duration) {
     let (store, federation) = (&state.store, &state.federation);
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -197,12 +207,18 @@ async fn sweep_expired(state: AppState) {
         if let Err(error) = store.prune_web_sessions(now).await {
             tracing::warn!(%error, "could not forget expired web sessions");
         }
-        let unattached = hamlet_core::Timestamp::from_millis(
-            now.as_millis() - UNATTACHED_MEDIA_MEMORY.as_millis() as i64,
-        );
-        match store.delete_unattached_media(unattached).await {
-            Ok(keys) => hamlet_api::service::media::forget(&state, &keys).await,
-            Err(error) => tracing::warn!(%error, "could not remove unattached uploads"),
+        let ago = |d: Duration| {
+            hamlet_core::Timestamp::from_millis(now.as_millis() - d.as_millis() as i64)
+        };
+        if let Err(error) = hamlet_api::service::media::prune(
+            store,
+            &state.media,
+            ago(remote_media_cache),
+            ago(UNATTACHED_MEDIA_MEMORY),
+        )
+        .await
+        {
+            tracing::warn!(%error, "could not prune media");
         }
         if let Err(error) = federation
             .refresh_stale_actors(ACTOR_REFRESHES_PER_HOUR)

@@ -491,3 +491,67 @@ async fn zero_configuration_start_prints_a_one_time_link_that_creates_the_admin(
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test]
+async fn admin_media_shows_and_reclaims_space() {
+    use hamlet_core::Timestamp;
+    use hamlet_core::media::{Focus, MediaKind};
+    use hamlet_store::NewMedia;
+
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| hamlet(dir.path(), Some(&db), &[], args, "");
+    let created = run(&["admin", "user", "create", "alice"]);
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    let shown = run(&["admin", "media", "stats"]);
+    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    assert_eq!(
+        stdout(&shown),
+        "uploads 0\nupload-bytes 0\ncached 0\ncached-bytes 0\nnot-cached 0\n"
+    );
+
+    // Two uploads no post used: one two days old, one fresh. Only the old one goes.
+    let store = db.store().await;
+    let alice = store.member_by_username("alice").await.unwrap().unwrap();
+    let media_dir = dir.path().join("hamlet-data/media");
+    let two_days_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 2 * 86_400_000);
+    for (name, at) in [("old", two_days_ago), ("new", Timestamp::now())] {
+        let key = format!("attachments/{name}/original.jpg");
+        std::fs::create_dir_all(media_dir.join(format!("attachments/{name}"))).unwrap();
+        std::fs::write(media_dir.join(&key), b"jpeg bytes").unwrap();
+        store
+            .insert_media(NewMedia {
+                account_id: alice.account.id,
+                kind: MediaKind::Image,
+                file_key: key,
+                content_type: "image/jpeg".into(),
+                file_size: 10,
+                size: Some((1, 1)),
+                thumbnail_key: None,
+                thumbnail_size: None,
+                description: String::new(),
+                focus: Focus::default(),
+                blurhash: None,
+                created_at: at,
+            })
+            .await
+            .unwrap();
+    }
+    let pruned = run(&["admin", "media", "prune", "--older-than-days", "3"]);
+    assert_eq!(pruned.status.code(), Some(0), "{}", stderr(&pruned));
+    assert!(
+        stdout(&pruned).starts_with(
+            "removed-cached-files 0\nremoved-unattached-files 1\nuploads 1\nupload-bytes 10\n"
+        ),
+        "{}",
+        stdout(&pruned)
+    );
+    assert!(!media_dir.join("attachments/old/original.jpg").exists());
+    assert!(media_dir.join("attachments/new/original.jpg").exists());
+    assert_eq!(
+        run(&["admin", "media", "prune", "--older-than-days", "x"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -362,13 +362,32 @@ pub async fn cached_remote_picture(
     Ok(Some(file_key))
 }
 
-/// Removes copies of other servers' files made before `before` (they are copied again
-/// when next asked for); how many files were removed.
-pub async fn prune_remote_cache(
-    state: &AppState,
-    before: hamlet_core::Timestamp,
-) -> ApiResult<usize> {
-    let keys = state.store.uncache_remote_media(before).await?;
-    forget(state, &keys).await;
-    Ok(keys.len())
+/// What [`prune`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Files of copies of other servers' media (copied again when next asked for).
+    pub cached_files: usize,
+    /// Files of uploads no post used.
+    pub unattached_files: usize,
+}
+
+/// Removes copies of other servers' files made before `cached_before` and uploads no
+/// post used made before `unattached_before`, from the database and the storage.
+pub async fn prune(
+    store: &hamlet_store::Store,
+    storage: &hamlet_media::MediaStorage,
+    cached_before: hamlet_core::Timestamp,
+    unattached_before: hamlet_core::Timestamp,
+) -> Result<Pruned, hamlet_store::StoreError> {
+    let cached = store.uncache_remote_media(cached_before).await?;
+    let unattached = store.delete_unattached_media(unattached_before).await?;
+    for key in cached.iter().chain(&unattached) {
+        if let Err(error) = storage.delete(key).await {
+            tracing::warn!(%error, key, "could not remove a media file");
+        }
+    }
+    Ok(Pruned {
+        cached_files: cached.len(),
+        unattached_files: unattached.len(),
+    })
 }
