@@ -17,6 +17,9 @@ pub enum ApiError {
     OutsideScopes,
     #[error("This method requires an authenticated user")]
     UserRequired,
+    /// A private community's API, asked without a token.
+    #[error("This API requires an authenticated user")]
+    AuthenticationRequired,
     #[error("Your login is currently disabled")]
     LoginDisabled,
     #[error("{0}")]
@@ -56,7 +59,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidToken | ApiError::AuthenticationRequired => StatusCode::UNAUTHORIZED,
             ApiError::OutsideScopes | ApiError::LoginDisabled | ApiError::Forbidden(_) => {
                 StatusCode::FORBIDDEN
             }

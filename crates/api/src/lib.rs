@@ -108,6 +108,10 @@ pub fn app_with(
     pages: Router<AppState>,
 ) -> MapRequest<NormalizePath<Router>, fn(Request) -> Request> {
     let router = routes::router(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::private_community_api,
+        ))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

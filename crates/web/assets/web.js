@@ -36,6 +36,15 @@
     form.submit();
   }
 
+  // Where a form's answer should land when it worked: its `return_to`. An answer that
+  // lands anywhere else (the sign-in page, after the session ended) did not work.
+  function landedWhereExpected(form, response) {
+    var back = form.querySelector("input[name=return_to]");
+    var landed = new URL(response.url);
+    return back !== null && landed.origin === window.location.origin &&
+      landed.pathname + landed.search === back.value;
+  }
+
   // A post's favourite, boost or bookmark button: flip it in place.
   function toggle(form) {
     var parts = form.action.split("/");
@@ -44,7 +53,8 @@
     if (!next) { return fallBack(form); }
     var button = form.querySelector("button");
     button.disabled = true;
-    post(form).then(function () {
+    post(form).then(function (response) {
+      if (!landedWhereExpected(form, response)) { throw new Error("not done"); }
       parts[parts.length - 1] = next[0];
       form.action = parts.join("/");
       button.textContent = next[1];

@@ -264,6 +264,16 @@ async fn a_private_community_shows_visitors_only_the_front_page() {
         let shown = app.get(path).send().await.unwrap();
         assert_eq!(shown.status(), StatusCode::OK, "{path} before");
     }
+    let before = app
+        .get(&format!("/api/v1/statuses/{post}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        before.status(),
+        StatusCode::OK,
+        "public posts are public until then"
+    );
 
     let admins = sign_in(&app, &admin).await;
     let csrf = csrf_in(&page(&app, "/admin", &admins).await.1);
@@ -298,6 +308,48 @@ async fn a_private_community_shows_visitors_only_the_front_page() {
             .await
             .unwrap()
             .contains("This community is private")
+    );
+
+    // The client API too answers members alone, but for what apps need to sign in.
+    let reads = [
+        "/api/v1/accounts/lookup?acct=ophelia".to_owned(),
+        format!("/api/v1/statuses/{post}"),
+        format!("/api/v1/statuses/{post}/context"),
+        format!("/api/v1/accounts/{}/statuses", admin.id()),
+        "/api/v1/timelines/tag/garden".to_owned(),
+    ];
+    for path in &reads {
+        let refused = app.get(path).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"], "This API requires an authenticated user");
+        let member = app.get(path).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(member.status(), StatusCode::OK, "{path} with a token");
+    }
+    for path in [
+        "/api/v1/instance",
+        "/api/v2/instance",
+        "/api/v1/instance/rules",
+    ] {
+        assert_eq!(
+            app.get(path).send().await.unwrap().status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let registered = app
+        .post("/api/v1/apps")
+        .form(&[
+            ("client_name", "Tusky"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        registered.status(),
+        StatusCode::OK,
+        "apps can still register"
     );
     assert_eq!(
         app.get("/auth/sign_in").send().await.unwrap().status(),

@@ -232,3 +232,39 @@ fn api_routes() -> Router<AppState> {
 async fn not_found() -> ApiError {
     ApiError::NotFound
 }
+
+/// API paths anyone may call even in a private community: what an app needs to sign a
+/// member in, and what the community says about itself.
+fn open_in_private_community(path: &str) -> bool {
+    path == "/api/v1/instance"
+        || path.starts_with("/api/v1/instance/")
+        || path == "/api/v2/instance"
+        || path == "/api/v1/apps"
+        || path == "/api/v1/custom_emojis"
+}
+
+/// In a private community, the client API answers only signed-in members (as Mastodon
+/// does with `DISALLOW_UNAUTHENTICATED_API_ACCESS`): a request without a token is
+/// refused before any handler reads anything. Requests with a token go on; handlers
+/// check it.
+pub async fn private_community_api(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = request.uri().path();
+    let anonymous_api = path.starts_with("/api/")
+        && !open_in_private_community(path.trim_end_matches('/'))
+        && !request.headers().contains_key(header::AUTHORIZATION);
+    if anonymous_api {
+        match crate::service::community::current(&state).await {
+            Ok(community) if community.private => {
+                return ApiError::AuthenticationRequired.into_response();
+            }
+            Ok(_) => {}
+            Err(error) => return error.into_response(),
+        }
+    }
+    next.run(request).await
+}
