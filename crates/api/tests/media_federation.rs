@@ -148,16 +148,23 @@ async fn four_pictures_with_alt_text_reach_another_instance_and_are_served_from_
     })
     .await;
 
-    // The Create carried Documents with alt text, blurhash, focal point and size.
+    // The Create carried Documents with alt text, blurhash, focal point and size. (The
+    // exchange is recorded once its answer is sent, which may be after the post is
+    // stored.)
+    let delivered = |e: &hamlet_testkit::Exchange| {
+        e.method == "POST"
+            && e.uri.contains("inbox")
+            && e.request_body.contains("The pond this morning")
+    };
+    eventually("the Create is recorded", || async {
+        a.traffic.exchanges().iter().any(delivered)
+    })
+    .await;
     let create = a
         .traffic
         .exchanges()
         .into_iter()
-        .find(|e| {
-            e.method == "POST"
-                && e.uri.contains("inbox")
-                && e.request_body.contains("The pond this morning")
-        })
+        .find(delivered)
         .expect("the Create was delivered to A's inbox");
     let activity: Value = serde_json::from_str(&create.request_body).unwrap();
     let documents = activity["object"]["attachment"].as_array().unwrap();

@@ -422,13 +422,17 @@ impl Store {
     pub async fn media_stats(&self) -> Result<MediaStats, StoreError> {
         let row: (i64, i64, i64, i64, i64) = with_db!(self, db => {
             sqlx::query_as(
+                // PostgreSQL sums BIGINT as NUMERIC: every figure is cast back.
                 "SELECT \
-                   coalesce(sum(CASE WHEN remote_url IS NULL THEN 1 ELSE 0 END), 0), \
-                   coalesce(sum(CASE WHEN remote_url IS NULL THEN file_size ELSE 0 END), 0), \
-                   coalesce(sum(CASE WHEN cached_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
-                   coalesce(sum(CASE WHEN cached_at IS NOT NULL THEN file_size ELSE 0 END), 0), \
-                   coalesce(sum(CASE WHEN remote_url IS NOT NULL AND cached_at IS NULL \
-                                THEN 1 ELSE 0 END), 0) \
+                   CAST(coalesce(sum(CASE WHEN remote_url IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                   CAST(coalesce(sum(CASE WHEN remote_url IS NULL THEN file_size ELSE 0 END), 0) \
+                        AS BIGINT), \
+                   CAST(coalesce(sum(CASE WHEN cached_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                        AS BIGINT), \
+                   CAST(coalesce(sum(CASE WHEN cached_at IS NOT NULL THEN file_size ELSE 0 END), 0) \
+                        AS BIGINT), \
+                   CAST(coalesce(sum(CASE WHEN remote_url IS NOT NULL AND cached_at IS NULL \
+                                THEN 1 ELSE 0 END), 0) AS BIGINT) \
                  FROM media_attachments",
             )
             .fetch_one(db)
