@@ -57,8 +57,18 @@ pub struct FederationSection {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaSection {
-    /// Where files are kept; empty: `media` in `server.data_dir`.
+    /// `local` (a directory) or `s3` (an S3-compatible bucket).
+    pub backend: String,
+    /// Where files are kept with the local backend; empty: `media` in `server.data_dir`.
     pub directory: PathBuf,
+    /// The S3 backend: endpoint URL, bucket, region, credentials, and whether the
+    /// bucket goes in the path (MinIO, Garage) rather than the host name (AWS).
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    pub s3_path_style: bool,
     /// Copies of other servers' pictures and videos older than this many days are
     /// removed (and copied again when someone asks for them).
     pub remote_cache_days: u32,
@@ -152,7 +162,14 @@ impl Default for RawConfig {
                 delivery_lease_seconds: 300,
             },
             media: MediaSection {
+                backend: "local".into(),
                 directory: PathBuf::new(),
+                s3_endpoint: String::new(),
+                s3_bucket: String::new(),
+                s3_region: "us-east-1".into(),
+                s3_access_key_id: String::new(),
+                s3_secret_access_key: String::new(),
+                s3_path_style: false,
                 remote_cache_days: 14,
             },
             limits: LimitsSection {
@@ -210,8 +227,9 @@ impl Default for LogSection {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    /// Where media files are kept.
+    /// Where media files are kept: this directory, unless `media_s3` names a bucket.
     pub media_dir: PathBuf,
+    pub media_s3: Option<hamlet_media::S3Config>,
     /// How long copies of other servers' media are kept.
     pub remote_media_cache: Duration,
     pub database_url: String,
@@ -469,6 +487,50 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
             "must be at least 5",
         ));
     }
+    let media_s3 = match raw.media.backend.as_str() {
+        "local" => None,
+        "s3" => {
+            if !url::Url::parse(&raw.media.s3_endpoint)
+                .is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+            {
+                return Err(invalid(
+                    "media.s3_endpoint",
+                    f,
+                    &raw.media.s3_endpoint,
+                    "expected the http(s) URL of the S3-compatible service",
+                ));
+            }
+            for (key, value) in [
+                ("media.s3_bucket", &raw.media.s3_bucket),
+                ("media.s3_region", &raw.media.s3_region),
+                ("media.s3_access_key_id", &raw.media.s3_access_key_id),
+                (
+                    "media.s3_secret_access_key",
+                    &raw.media.s3_secret_access_key,
+                ),
+            ] {
+                if value.is_empty() {
+                    return Err(invalid(
+                        key,
+                        f,
+                        "",
+                        "is required with media.backend = \"s3\"",
+                    ));
+                }
+            }
+            Some(hamlet_media::S3Config {
+                endpoint: raw.media.s3_endpoint.clone(),
+                bucket: raw.media.s3_bucket.clone(),
+                region: raw.media.s3_region.clone(),
+                access_key_id: raw.media.s3_access_key_id.clone(),
+                secret_access_key: raw.media.s3_secret_access_key.clone(),
+                path_style: raw.media.s3_path_style,
+            })
+        }
+        other => {
+            return Err(invalid("media.backend", f, other, "expected local or s3"));
+        }
+    };
     if raw.media.remote_cache_days == 0 || raw.media.remote_cache_days > 3650 {
         return Err(invalid(
             "media.remote_cache_days",
@@ -522,6 +584,7 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
     Ok(Config {
         listen,
         media_dir,
+        media_s3,
         remote_media_cache: Duration::from_secs(u64::from(raw.media.remote_cache_days) * 86_400),
         data_dir: raw.server.data_dir,
         database_url,

@@ -102,7 +102,20 @@ pub fn describe(config: &Config) -> String {
         "instance.max_characters = {}",
         s.instance.max_characters
     );
-    let _ = writeln!(out, "media.directory = {}", config.media_dir.display());
+    match &config.media_s3 {
+        None => {
+            let _ = writeln!(out, "media.backend = local");
+            let _ = writeln!(out, "media.directory = {}", config.media_dir.display());
+        }
+        Some(s3) => {
+            let _ = writeln!(out, "media.backend = s3");
+            let _ = writeln!(out, "media.s3_endpoint = {}", s3.endpoint);
+            let _ = writeln!(out, "media.s3_bucket = {}", s3.bucket);
+            let _ = writeln!(out, "media.s3_region = {}", s3.region);
+            let _ = writeln!(out, "media.s3_path_style = {}", s3.path_style);
+            // The credentials are never printed.
+        }
+    }
     let _ = writeln!(
         out,
         "media.remote_cache_days = {}",
@@ -185,8 +198,11 @@ const ACTOR_REFRESHES_PER_HOUR: u32 = 50;
 /// refreshes the stalest remote profiles.
 /// The media storage the configuration names.
 pub fn open_media(config: &Config) -> Result<hamlet_media::MediaStorage, Failure> {
-    hamlet_media::MediaStorage::local(&config.media_dir)
-        .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))
+    match &config.media_s3 {
+        Some(s3) => hamlet_media::MediaStorage::s3(s3),
+        None => hamlet_media::MediaStorage::local(&config.media_dir),
+    }
+    .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))
 }
 
 async fn sweep_expired(state: AppState, remote_media_cache: Duration) {

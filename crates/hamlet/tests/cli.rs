@@ -555,3 +555,44 @@ async fn admin_media_shows_and_reclaims_space() {
         Some(2)
     );
 }
+
+#[test]
+fn media_can_live_in_an_s3_bucket_whose_secret_is_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = [
+        ("HAMLET_MEDIA_BACKEND", "s3"),
+        ("HAMLET_MEDIA_S3_ENDPOINT", "http://127.0.0.1:9000"),
+        ("HAMLET_MEDIA_S3_BUCKET", "hamlet-media"),
+        ("HAMLET_MEDIA_S3_ACCESS_KEY_ID", "hamlet"),
+        ("HAMLET_MEDIA_S3_SECRET_ACCESS_KEY", "very-secret-key"),
+        ("HAMLET_MEDIA_S3_PATH_STYLE", "true"),
+    ];
+    let checked = hamlet(dir.path(), None, &s3, &["config", "check"], "");
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    let shown = stdout(&checked);
+    assert!(shown.contains("media.backend = s3"), "{shown}");
+    assert!(shown.contains("media.s3_bucket = hamlet-media"), "{shown}");
+    assert!(!shown.contains("very-secret-key"), "{shown}");
+
+    let without_bucket: Vec<(&str, &str)> = s3
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "HAMLET_MEDIA_S3_BUCKET")
+        .collect();
+    let refused = hamlet(dir.path(), None, &without_bucket, &["config", "check"], "");
+    assert_eq!(refused.status.code(), Some(78));
+    assert!(
+        stderr(&refused).contains("media.s3_bucket"),
+        "{}",
+        stderr(&refused)
+    );
+    let unknown = hamlet(
+        dir.path(),
+        None,
+        &[("HAMLET_MEDIA_BACKEND", "floppy")],
+        &["config", "check"],
+        "",
+    );
+    assert_eq!(unknown.status.code(), Some(78));
+    assert!(stderr(&unknown).contains("media.backend"));
+}

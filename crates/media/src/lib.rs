@@ -9,4 +9,4 @@ pub use process::{
     Encoded, MediaError, MediaKind, MediaLimits, Processed, ProfilePicture, process_attachment,
     process_profile_picture,
 };
-pub use storage::{MediaStorage, StorageError};
+pub use storage::{MediaStorage, S3Config, StorageError};

@@ -1,13 +1,31 @@
 //! Where media files live: one interface over a local directory (the default, under the
-//! data directory) and, later, S3-compatible object storage, both through
-//! `object_store`. Keys are opaque paths such as `attachments/<random>/original.jpg`.
+//! data directory) and S3-compatible object storage, both through `object_store`. Keys
+//! are opaque paths such as `attachments/<random>/original.jpg`.
+//!
+//! The S3 client makes its own HTTP requests, to the one endpoint the admin configured:
+//! infrastructure, not federation, so it does not pass through the federation's
+//! outbound client (no URL from another server ever reaches it).
 
 use std::path::Path;
 use std::sync::Arc;
 
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+/// Where an S3-compatible bucket is and how to sign in to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Config {
+    /// `https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`, ...
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// `endpoint/bucket/key` rather than `bucket.endpoint/key` (MinIO, Garage, moto).
+    pub path_style: bool,
+}
 
 /// A storage operation failed (disk full, permissions, network to the object store).
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +55,23 @@ impl MediaStorage {
         })
     }
 
-    /// A store of any backend (tests, S3).
+    /// An S3-compatible bucket.
+    pub fn s3(config: &S3Config) -> Result<MediaStorage, StorageError> {
+        let store = AmazonS3Builder::new()
+            .with_endpoint(&config.endpoint)
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region)
+            .with_access_key_id(&config.access_key_id)
+            .with_secret_access_key(&config.secret_access_key)
+            .with_virtual_hosted_style_request(!config.path_style)
+            .with_allow_http(config.endpoint.starts_with("http://"))
+            .build()?;
+        Ok(MediaStorage {
+            store: Arc::new(store),
+        })
+    }
+
+    /// A store of any backend (tests).
     pub fn from_store(store: Arc<dyn ObjectStore>) -> MediaStorage {
         MediaStorage { store }
     }

@@ -4,8 +4,7 @@
 use std::io::Cursor;
 
 use hamlet_media::{
-    MediaError, MediaKind, MediaLimits, MediaStorage, ProfilePicture, process_attachment,
-    process_profile_picture,
+    MediaError, MediaKind, MediaLimits, ProfilePicture, process_attachment, process_profile_picture,
 };
 use hamlet_testkit::images::{
     SECRET_PLACE, contains, encoded, jpeg_with_exif, photo, png_claiming, png_with_metadata,
@@ -169,30 +168,4 @@ fn avatars_are_square_and_headers_three_to_one() {
     let wide = jpeg_with_exif(&photo(3000, 600), 1);
     let header = process_profile_picture(&wide, ProfilePicture::Header, &limits).unwrap();
     assert_eq!(header.original.size, Some((1500, 500)));
-}
-
-#[tokio::test]
-async fn the_local_store_keeps_reads_and_forgets_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = MediaStorage::local(&dir.path().join("media")).unwrap();
-    assert_eq!(
-        storage.get("attachments/a/original.jpg").await.unwrap(),
-        None
-    );
-    storage
-        .put("attachments/a/original.jpg", b"bytes".to_vec())
-        .await
-        .unwrap();
-    assert_eq!(
-        storage.get("attachments/a/original.jpg").await.unwrap(),
-        Some(b"bytes".to_vec())
-    );
-    assert!(dir.path().join("media/attachments/a/original.jpg").exists());
-    storage.delete("attachments/a/original.jpg").await.unwrap();
-    storage.delete("attachments/a/original.jpg").await.unwrap();
-    assert_eq!(
-        storage.get("attachments/a/original.jpg").await.unwrap(),
-        None
-    );
-    assert!(storage.put("../escape", b"x".to_vec()).await.is_err());
 }
