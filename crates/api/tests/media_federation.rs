@@ -221,6 +221,10 @@ async fn four_pictures_with_alt_text_reach_another_instance_and_are_served_from_
     assert_eq!(served.status(), 200);
     assert_eq!(gets_of(&b, "/media/avatars/"), 1);
 
+    // Only copies older than the cutoff are pruned: these are fresh.
+    let an_hour_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 3_600_000);
+    assert!(a.store.uncache_remote_media(an_hour_ago).await.unwrap().is_empty());
+    assert_eq!(a.store.media_stats().await.unwrap().cached, 2, "attachment and avatar");
     // Pruned copies are made again on the next request.
     let pruned = a
         .store
