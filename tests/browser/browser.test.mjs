@@ -27,6 +27,7 @@
 // (BROWSER_SUITE_REQUIRE_WEB=1 makes that a failure).
 
 import assert from "node:assert/strict";
+import { deflateSync } from "node:zlib";
 import { after, before, test as nodeTest } from "node:test";
 
 import {
@@ -983,6 +984,72 @@ test("12. laertes fills two profile fields in his settings; his profile shows th
     );
     assert.ok(found.body.fields[1].value.includes(motto), "the API's second field's value");
     run.fields = fields;
+});
+
+/** A `width`×`height` PNG of one colour, made here (no file on disk, no dependency). */
+function pngOf(width, height, [r, g, b]) {
+    const crcTable = Array.from({ length: 256 }, (_, n) => {
+        let c = n;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        return c >>> 0;
+    });
+    const crc32 = (bytes) => {
+        let c = 0xffffffff;
+        for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+        return (c ^ 0xffffffff) >>> 0;
+    };
+    const chunk = (kind, data) => {
+        const head = Buffer.alloc(8);
+        head.writeUInt32BE(data.length, 0);
+        head.write(kind, 4, "latin1");
+        const crc = Buffer.alloc(4);
+        crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+        return Buffer.concat([head, data, crc]);
+    };
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(width, 0);
+    header.writeUInt32BE(height, 4);
+    header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+    const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array(width).fill([r, g, b]).flat())]);
+    const pixels = deflateSync(Buffer.concat(Array(height).fill(row)));
+    return Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk("IHDR", header),
+        chunk("IDAT", pixels),
+        chunk("IEND", Buffer.alloc(0)),
+    ]);
+}
+
+test("12b. laertes uploads an avatar in his settings; his profile shows it, served by Hamlet", async (t) => {
+    if (!(await routeExists(t, server, "/settings", "the settings page (issue 6)"))) return;
+    await asLaertes(t, async (context) => {
+        const page = await context.newPage();
+        let response = await page.goto(`${server.url}/settings`);
+        assert.equal(response.status(), 200, "GET /settings");
+        const pictures = page.locator("form[action='/settings/pictures']");
+        await pictures.getByLabel(/^New avatar/).setInputFiles({
+            name: "laertes.png",
+            mimeType: "image/png",
+            buffer: pngOf(120, 80, [40, 90, 160]),
+        });
+        response = await submit(page, page.getByRole("button", { name: "Save pictures" }));
+        assert.equal(response.status(), 200, "saving the pictures");
+        await assert.doesNotReject(
+            page.getByRole("status").filter({ hasText: "Pictures saved." }).waitFor(),
+            '"Pictures saved." is announced (role=status)',
+        );
+        await inspectPage(t, page, "settings avatar saved", response);
+
+        response = await page.goto(`${server.url}/@${MEMBER}`);
+        const avatar = page.locator("main img.profile-avatar");
+        const src = await avatar.getAttribute("src");
+        assert.match(src, /^\/media\/avatars\/[A-Za-z0-9_-]+\/original\.jpg$/, "the avatar is a file of Hamlet's");
+        const size = await avatar.evaluate((img) => [img.complete, img.naturalWidth, img.naturalHeight]);
+        assert.deepEqual(size, [true, 80, 80], "the avatar loaded, cropped square");
+        await inspectPage(t, page, "own profile with avatar", response);
+    });
+    const found = await api(`/api/v1/accounts/lookup?acct=${MEMBER}`);
+    assert.ok(found.body.avatar.startsWith(`${server.url}/media/avatars/`), `the API's avatar: ${found.body.avatar}`);
 });
 
 const MUTED = `You muted @${MEMBER}: their posts and notifications are hidden from you.`;

@@ -19,6 +19,7 @@
 #     10  following from a profile, in place with JavaScript (no navigation)
 #     11  the other member's notifications in another browser
 #     12  profile fields in settings, shown on the profile as a table
+#     12b an avatar uploaded in settings, shown on the profile from Hamlet's /media/
 #     13  mute and block from a profile, in place with JavaScript, and undone
 #     14  the same without JavaScript: ordinary forms, redirected back to the profile
 #     15  more than a page of posts: "Older posts" appends the next page in place with
