@@ -1,28 +1,11 @@
 //! Two Hamlet instances on loopback talk ActivityPub to each other: discovery, signed
 //! fetches, signed deliveries through the durable outbox, and the inbox handlers.
 
-use std::time::Duration;
-
 use hamlet_core::role::Role;
-use hamlet_testkit::{TestApp, spawn_federating_app};
+use hamlet_testkit::{TestApp, eventually, spawn_federating_app};
 
 fn domain(app: &TestApp) -> String {
     app.address.trim_start_matches("http://").to_owned()
-}
-
-/// Polls `check` until it holds (deliveries are asynchronous), for at most 15 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..150 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 #[tokio::test]

@@ -15,27 +15,14 @@ use std::time::Duration;
 
 use hamlet_core::Timestamp;
 use hamlet_core::role::Role;
-use hamlet_testkit::{FakeActor, FakeRemote, TestApp, spawn_app_with, spawn_federating_app};
+use hamlet_testkit::{
+    FakeActor, FakeRemote, TestApp, eventually, spawn_app_with, spawn_federating_app,
+};
 use serde_json::{Value, json};
 use url::Url;
 
 fn domain(app: &TestApp) -> String {
     app.address.trim_start_matches("http://").to_owned()
-}
-
-/// Polls `check` until it holds (deliveries are asynchronous), for at most 20 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 /// A member's app on an instance.

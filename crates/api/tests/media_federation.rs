@@ -3,28 +3,12 @@
 //! serves them (and the author's avatar) from itself, copied on first request through
 //! its one outbound client, and again after its copy is pruned.
 
-use std::time::Duration;
-
 use hamlet_core::Timestamp;
 use hamlet_core::role::Role;
 use hamlet_testkit::images::{SECRET_PLACE, contains, jpeg_with_exif, photo};
-use hamlet_testkit::{TestApp, spawn_federating_app};
+use hamlet_testkit::{TestApp, eventually, spawn_federating_app};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..150 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
     let response = app.get(path).bearer_auth(token).send().await.unwrap();
@@ -223,8 +207,18 @@ async fn four_pictures_with_alt_text_reach_another_instance_and_are_served_from_
 
     // Only copies older than the cutoff are pruned: these are fresh.
     let an_hour_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 3_600_000);
-    assert!(a.store.uncache_remote_media(an_hour_ago).await.unwrap().is_empty());
-    assert_eq!(a.store.media_stats().await.unwrap().cached, 2, "attachment and avatar");
+    assert!(
+        a.store
+            .uncache_remote_media(an_hour_ago)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        a.store.media_stats().await.unwrap().cached,
+        2,
+        "attachment and avatar"
+    );
     // Pruned copies are made again on the next request.
     let pruned = a
         .store

@@ -10,8 +10,10 @@ pub mod images;
 pub mod openapi;
 pub mod remote;
 mod traffic;
+mod wait;
 
 pub use app::{TestApp, TestMember, spawn_app, spawn_app_with, spawn_federating_app};
 pub use db::TestDb;
 pub use remote::{FakeActor, FakeRemote, RecordedRequest, Served, SignedPost, Signing};
 pub use traffic::{Exchange, Traffic};
+pub use wait::eventually;
