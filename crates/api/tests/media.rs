@@ -347,6 +347,33 @@ async fn posts_carry_up_to_four_of_their_authors_uploads() {
         edit(json!(&ids[..2])).await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+
+    // Deleting the post deletes its files (at the next sweep), and only its files.
+    let files_before = walk(app.media_dir.path()).len();
+    assert_eq!(files_before, 10, "five originals and five thumbnails");
+    let deleted = app
+        .delete(&format!("/api/v1/statuses/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let storage = hamlet_media::MediaStorage::local(app.media_dir.path()).unwrap();
+    let long_ago = hamlet_core::Timestamp::from_millis(0);
+    let pruned = hamlet_api::service::media::prune(&app.store, &storage, long_ago, long_ago)
+        .await
+        .unwrap();
+    assert_eq!(pruned.orphaned_files, 8);
+    assert_eq!(
+        pruned.unattached_files, 0,
+        "the fifth upload is still young"
+    );
+    let left = walk(app.media_dir.path());
+    assert_eq!(left.len(), 2, "the unused fifth upload: {left:?}");
+    let again = hamlet_api::service::media::prune(&app.store, &storage, long_ago, long_ago)
+        .await
+        .unwrap();
+    assert_eq!(again.orphaned_files, 0, "each file once");
 }
 
 #[tokio::test]

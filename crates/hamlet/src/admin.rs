@@ -82,6 +82,7 @@ async fn media(config: &Config, store: &Store, command: MediaCommand) -> Result<
             .await?;
             println!("removed-cached-files {}", pruned.cached_files);
             println!("removed-unattached-files {}", pruned.unattached_files);
+            println!("removed-deleted-post-files {}", pruned.orphaned_files);
         }
     }
     let stats = store.media_stats().await?;

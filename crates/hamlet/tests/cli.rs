@@ -541,7 +541,8 @@ async fn admin_media_shows_and_reclaims_space() {
     assert_eq!(pruned.status.code(), Some(0), "{}", stderr(&pruned));
     assert!(
         stdout(&pruned).starts_with(
-            "removed-cached-files 0\nremoved-unattached-files 1\nuploads 1\nupload-bytes 10\n"
+            "removed-cached-files 0\nremoved-unattached-files 1\nremoved-deleted-post-files 0\n\
+             uploads 1\nupload-bytes 10\n"
         ),
         "{}",
         stdout(&pruned)

@@ -418,6 +418,33 @@ impl Store {
         Ok(keys_of(keys))
     }
 
+    /// Files left behind by deleted posts, at most `limit`, for the sweep to remove.
+    pub async fn orphaned_files(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        Ok(with_db!(self, db => {
+            sqlx::query_scalar("SELECT file_key FROM media_orphans ORDER BY created_at LIMIT $1")
+                .bind(i64::from(limit))
+                .fetch_all(db)
+                .await?
+        }))
+    }
+
+    /// Forgets orphaned files once they are removed from the storage.
+    pub async fn forget_orphaned_files(&self, keys: &[String]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        with_db!(self, db => {
+            let mut query = QueryBuilder::new("DELETE FROM media_orphans WHERE file_key IN (");
+            let mut listed = query.separated(", ");
+            for key in keys {
+                listed.push_bind(key.as_str());
+            }
+            query.push(")");
+            query.build().execute(db).await?;
+        });
+        Ok(())
+    }
+
     /// Counts of what the media storage holds.
     pub async fn media_stats(&self) -> Result<MediaStats, StoreError> {
         let row: (i64, i64, i64, i64, i64) = with_db!(self, db => {

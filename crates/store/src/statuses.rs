@@ -514,6 +514,19 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let done = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
+            // Its files go when it goes: recorded for the sweep, in this transaction.
+            sqlx::query(
+                "INSERT INTO media_orphans (file_key, created_at) \
+                 SELECT file_key, $2 FROM media_attachments \
+                   WHERE status_id = $1 AND file_key IS NOT NULL \
+                 UNION SELECT thumbnail_key, $2 FROM media_attachments \
+                   WHERE status_id = $1 AND thumbnail_key IS NOT NULL \
+                 ON CONFLICT (file_key) DO NOTHING",
+            )
+            .bind(id.as_i64())
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
             // A local-only post was never sent anywhere: its deletion is not either.
             let removed: Option<bool> =
                 sqlx::query_scalar("DELETE FROM statuses WHERE id = $1 RETURNING local_only")

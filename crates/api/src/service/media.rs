@@ -369,7 +369,12 @@ pub struct Pruned {
     pub cached_files: usize,
     /// Files of uploads no post used.
     pub unattached_files: usize,
+    /// Files of deleted posts.
+    pub orphaned_files: usize,
 }
+
+/// Orphaned files removed per sweep at most (the rest wait for the next).
+const ORPHANS_PER_PRUNE: u32 = 10_000;
 
 /// Removes copies of other servers' files made before `cached_before` and uploads no
 /// post used made before `unattached_before`, from the database and the storage.
@@ -386,8 +391,18 @@ pub async fn prune(
             tracing::warn!(%error, key, "could not remove a media file");
         }
     }
+    let orphans = store.orphaned_files(ORPHANS_PER_PRUNE).await?;
+    let mut removed = Vec::with_capacity(orphans.len());
+    for key in orphans {
+        match storage.delete(&key).await {
+            Ok(()) => removed.push(key),
+            Err(error) => tracing::warn!(%error, key, "could not remove a deleted post's file"),
+        }
+    }
+    store.forget_orphaned_files(&removed).await?;
     Ok(Pruned {
         cached_files: cached.len(),
         unattached_files: unattached.len(),
+        orphaned_files: removed.len(),
     })
 }

@@ -48,3 +48,10 @@ CREATE INDEX media_attachments_cached_idx ON media_attachments (cached_at)
     WHERE cached_at IS NOT NULL;
 CREATE INDEX media_attachments_pictures_idx ON media_attachments (account_id, purpose)
     WHERE purpose <> 'attachment';
+
+-- Files whose rows are gone (their post was deleted): written in the transaction that
+-- deletes, removed from the storage by the sweep, so no file outlives its post.
+CREATE TABLE media_orphans (
+    file_key TEXT PRIMARY KEY NOT NULL,
+    created_at BIGINT NOT NULL
+);
