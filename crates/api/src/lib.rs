@@ -59,7 +59,8 @@ impl AppState {
         let client = OutboundClient::new(client_config).expect("the outbound HTTP client");
         let federation = FederationState::new(
             store.clone(),
-            LocalInstance::new(&settings.public_url),
+            LocalInstance::new(&settings.public_url)
+                .with_media_base(settings.media_base_url.clone()),
             NodeDescription {
                 name: settings.instance.name.clone(),
                 description: settings.instance.description.clone(),

@@ -26,6 +26,9 @@ pub struct Settings {
     /// How long a claimed delivery stays claimed (after a crash, the wait before it is
     /// sent again).
     pub delivery_lease: std::time::Duration,
+    /// Where apps and other servers are sent for media files, when not this server's
+    /// `/media/` (a CDN pulling from it). Pages always use `/media/`.
+    pub media_base_url: Option<Url>,
 }
 
 /// The HTTP signature scheme of outbound requests.
@@ -87,6 +90,7 @@ impl Settings {
             outbound_signatures: OutboundSignatures::DraftCavage,
             delivery_concurrency: 8,
             delivery_lease: std::time::Duration::from_secs(300),
+            media_base_url: None,
         }
     }
 
@@ -104,6 +108,15 @@ impl Settings {
     pub fn url(&self, path: &str) -> String {
         let base = self.public_url.as_str().trim_end_matches('/');
         format!("{base}{path}")
+    }
+
+    /// Where apps are sent for the stored file `key` (as federation's
+    /// `LocalInstance::media_url`, which the same setting configures).
+    pub fn media_url(&self, key: &str) -> String {
+        match &self.media_base_url {
+            Some(base) => format!("{}/{key}", base.as_str().trim_end_matches('/')),
+            None => self.url(&format!("/media/{key}")),
+        }
     }
 
     pub fn is_https(&self) -> bool {

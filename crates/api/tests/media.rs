@@ -474,3 +474,69 @@ async fn avatars_and_headers_are_uploaded_served_federated_and_removed() {
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_cdn_publishes_media_to_apps_and_servers_while_pages_stay_on_this_server() {
+    let app = hamlet_testkit::spawn_app_with(|settings| {
+        settings.media_base_url = Some("https://cdn.example/hamlet".parse().unwrap());
+    })
+    .await;
+    let alice = app.create_member("alice", Role::Member).await;
+    let token = app.token(&alice, "read write").await;
+    let png = encoded(&photo(8, 8), ImageFormat::Png);
+    let (status, media) = upload(
+        &app,
+        &token,
+        "/api/v2/media",
+        file_form(png.clone(), "a.png", "image/png"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let url = media["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://cdn.example/hamlet/attachments/"),
+        "{url}"
+    );
+    // The CDN pulls from this server's /media/: the same key is served here.
+    let key = url.trim_start_matches("https://cdn.example/hamlet/");
+    assert_eq!(
+        app.get(&format!("/media/{key}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let avatar = Form::new().part("avatar", Part::bytes(png).file_name("a.png"));
+    let account: Value = app
+        .patch("/api/v1/accounts/update_credentials")
+        .bearer_auth(&token)
+        .multipart(avatar)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        account["avatar"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://cdn.example/hamlet/avatars/")
+    );
+    let actor: Value = app
+        .get("/users/alice")
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["icon"]["url"], account["avatar"]);
+    // The web pages load it from this server, not the CDN.
+    let profile = app.get("/@alice").send().await.unwrap().text().await.unwrap();
+    assert!(profile.contains("src=\"/media/avatars/"), "{profile}");
+    assert!(!profile.contains("cdn.example"));
+}

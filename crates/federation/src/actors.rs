@@ -70,7 +70,7 @@ fn picture(local: &LocalInstance, key: Option<&str>) -> Option<Image> {
         _ => "image/jpeg",
     };
     Some(Image::new(
-        local.url(&format!("/media/{key}")),
+        local.media_url(key),
         Some(media_type.to_owned()),
     ))
 }

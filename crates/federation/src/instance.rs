@@ -13,6 +13,9 @@ pub const SHARED_INBOX_PATH: &str = "/inbox";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalInstance {
     base: Url,
+    /// Where media files are published, when not under this origin's `/media/` (a CDN
+    /// that pulls from it). Ends with `/`.
+    media_base: Option<Url>,
 }
 
 impl LocalInstance {
@@ -23,7 +26,36 @@ impl LocalInstance {
         base.set_path("/");
         base.set_query(None);
         base.set_fragment(None);
-        LocalInstance { base }
+        LocalInstance {
+            base,
+            media_base: None,
+        }
+    }
+
+    /// Media files published under `media_base` (a CDN whose origin is this server's
+    /// `/media/`) rather than this server's own `/media/`.
+    pub fn with_media_base(mut self, media_base: Option<Url>) -> LocalInstance {
+        self.media_base = media_base.map(|mut url| {
+            if !url.path().ends_with('/') {
+                let path = format!("{}/", url.path());
+                url.set_path(&path);
+            }
+            url
+        });
+        self
+    }
+
+    /// Where the stored file `key` is published for other servers and apps. Keys are
+    /// plain relative paths (`attachments/<random>/original.jpg`).
+    pub fn media_url(&self, key: &str) -> Url {
+        let base = self.media_base.as_ref().unwrap_or(&self.base);
+        let path = if self.media_base.is_some() {
+            key.to_owned()
+        } else {
+            format!("media/{key}")
+        };
+        base.join(&path)
+            .unwrap_or_else(|_| self.url(&format!("/media/{key}")))
     }
 
     /// `hamlet.example`, or `127.0.0.1:8080` when the port is not the scheme's default:

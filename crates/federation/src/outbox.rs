@@ -610,9 +610,7 @@ impl FederationState {
         Some(out::MediaAttachment {
             kind: out::kind::Document,
             media_type: media.content_type.clone(),
-            url: self
-                .local
-                .url(&format!("/media/{}", media.file_key.as_deref()?)),
+            url: self.local.media_url(media.file_key.as_deref()?),
             name: (!media.description.is_empty()).then(|| media.description.clone()),
             blurhash: media.blurhash.clone(),
             focal_point: Some([media.focus.x(), media.focus.y()]),

@@ -61,6 +61,9 @@ pub struct MediaSection {
     pub backend: String,
     /// Where files are kept with the local backend; empty: `media` in `server.data_dir`.
     pub directory: PathBuf,
+    /// Where apps and other servers fetch media: empty for this server's `/media/`, or a
+    /// CDN whose origin is `<public_url>/media/`. The web pages always use `/media/`.
+    pub base_url: String,
     /// The S3 backend: endpoint URL, bucket, region, credentials, and whether the
     /// bucket goes in the path (MinIO, Garage) rather than the host name (AWS).
     pub s3_endpoint: String,
@@ -164,6 +167,7 @@ impl Default for RawConfig {
             media: MediaSection {
                 backend: "local".into(),
                 directory: PathBuf::new(),
+                base_url: String::new(),
                 s3_endpoint: String::new(),
                 s3_bucket: String::new(),
                 s3_region: "us-east-1".into(),
@@ -531,6 +535,22 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
             return Err(invalid("media.backend", f, other, "expected local or s3"));
         }
     };
+    let media_base_url = match raw.media.base_url.as_str() {
+        "" => None,
+        given => Some(
+            url::Url::parse(given)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && url.query().is_none())
+                .ok_or_else(|| {
+                    invalid(
+                        "media.base_url",
+                        f,
+                        given,
+                        "expected the http(s) URL where media files are published",
+                    )
+                })?,
+        ),
+    };
     if raw.media.remote_cache_days == 0 || raw.media.remote_cache_days > 3650 {
         return Err(invalid(
             "media.remote_cache_days",
@@ -565,6 +585,7 @@ fn validate(raw: RawConfig, file: Option<PathBuf>) -> Result<Config, ConfigError
     settings.insecure_local_federation = raw.federation.allow_insecure_loopback_for_development;
     settings.outbound_signatures = signature_scheme;
     settings.delivery_concurrency = raw.federation.delivery_concurrency as usize;
+    settings.media_base_url = media_base_url;
     settings.delivery_lease = Duration::from_secs(raw.federation.delivery_lease_seconds);
     settings.timelines = hamlet_api::settings::TimelineAccess {
         local_public: raw.instance.public_local_timeline,

@@ -139,13 +139,9 @@ impl Account {
         // Every picture is served from here: members' files, and copies of remote
         // accounts' pictures (made on first request), so apps never contact other servers.
         let remote = account.remote.as_ref();
-        let media = crate::service::media::MEDIA_PATH;
-        let stored = |key: &Option<String>| {
-            key.as_ref()
-                .map(|key| settings.url(&format!("{media}{key}")))
-        };
+        let stored = |key: &Option<String>| key.as_ref().map(|key| settings.media_url(key));
         let copied = |url: Option<&String>, which: &str| {
-            url.map(|_| settings.url(&format!("{media}cache/accounts/{}/{which}", account.id)))
+            url.map(|_| settings.media_url(&format!("cache/accounts/{}/{which}", account.id)))
         };
         let avatar = stored(&account.avatar_file)
             .or_else(|| copied(remote.and_then(|r| r.avatar_url.as_ref()), "avatar"))

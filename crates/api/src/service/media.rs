@@ -14,16 +14,15 @@ use crate::error::{ApiError, ApiResult};
 /// The route prefix files are served under.
 pub const MEDIA_PATH: &str = "/media/";
 
-/// Where a stored file is served.
+/// Where apps and other servers are sent for the stored file `key`: this server's
+/// `/media/`, or the configured CDN in front of it.
 pub fn url(state: &AppState, key: &str) -> String {
-    state.settings.url(&format!("{MEDIA_PATH}{key}"))
+    state.settings.media_url(key)
 }
 
 /// Where another server's attachment is served from here (`original` or `small`).
 pub fn remote_url(state: &AppState, media: &MediaAttachment, variant: &str) -> String {
-    state
-        .settings
-        .url(&format!("{MEDIA_PATH}cache/{}/{variant}", media.id))
+    url(state, &format!("cache/{}/{variant}", media.id))
 }
 
 fn refused(error: MediaError) -> ApiError {
