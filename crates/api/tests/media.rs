@@ -536,7 +536,14 @@ async fn a_cdn_publishes_media_to_apps_and_servers_while_pages_stay_on_this_serv
         .unwrap();
     assert_eq!(actor["icon"]["url"], account["avatar"]);
     // The web pages load it from this server, not the CDN.
-    let profile = app.get("/@alice").send().await.unwrap().text().await.unwrap();
+    let profile = app
+        .get("/@alice")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(profile.contains("src=\"/media/avatars/"), "{profile}");
     assert!(!profile.contains("cdn.example"));
 }

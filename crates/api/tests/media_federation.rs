@@ -197,6 +197,33 @@ async fn four_pictures_with_alt_text_reach_another_instance_and_are_served_from_
     );
     let preview = path_of(&a, media[0]["preview_url"].as_str().unwrap());
     assert_eq!(a.get(&preview).send().await.unwrap().status(), 200);
+    // Copies are named at random, not by guessable ids (bob's post may have been for
+    // his followers alone).
+    let id = media[0]["id"].as_str().unwrap();
+    assert!(!first.contains(id), "{first}");
+    let guessed = a
+        .get(&format!("/media/cache/{id}/original"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(guessed.status(), 404);
+
+    // A file B no longer has: A tries once, answers 404, and does not try again soon.
+    let gone = sent[1]["url"].as_str().unwrap();
+    let gone_key = path_of(&b, gone).trim_start_matches("/media/").to_owned();
+    std::fs::remove_file(b.media_dir.path().join(&gone_key)).unwrap();
+    let second = path_of(&a, media[1]["url"].as_str().unwrap());
+    let at_b = |app: &TestApp| {
+        app.traffic
+            .exchanges()
+            .iter()
+            .filter(|e| e.uri.ends_with(&gone_key))
+            .count()
+    };
+    for _ in 0..3 {
+        assert_eq!(a.get(&second).send().await.unwrap().status(), 404);
+    }
+    assert_eq!(at_b(&b), 1, "one attempt, then a pause");
 
     // Bob's avatar, too, is served from A.
     let avatar_on_a = shown["account"]["avatar"].as_str().unwrap();
@@ -233,6 +260,10 @@ async fn four_pictures_with_alt_text_reach_another_instance_and_are_served_from_
     assert_eq!(stats.cached, 0);
     assert_eq!(stats.not_cached, 4);
     assert_eq!(a.get(&first).send().await.unwrap().status(), 200);
-    assert_eq!(gets_of(&b, "/media/attachments/"), 2, "copied again");
+    assert_eq!(
+        gets_of(&b, "/media/attachments/"),
+        3,
+        "copied again (beside the one attempt at the missing file)"
+    );
     assert_eq!(a.store.media_stats().await.unwrap().cached, 1);
 }

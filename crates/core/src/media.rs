@@ -111,6 +111,10 @@ pub struct MediaAttachment {
     pub blurhash: Option<String>,
     /// Where another server's file lives; `None` for uploads.
     pub remote_url: Option<String>,
+    /// The random name of another server's attachment under `/media/cache/`.
+    pub cache_token: Option<String>,
+    /// When copying another server's file last failed.
+    pub failed_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
 

@@ -752,6 +752,7 @@ fn remote_media(post: &RemoteNote) -> Vec<hamlet_store::RemoteMedia> {
             Some(hamlet_store::RemoteMedia {
                 kind,
                 remote_url: attachment.url.to_string(),
+                cache_token: hamlet_core::secret::generate(),
                 content_type: if hamlet_core::limits::SUPPORTED_MIME_TYPES.contains(&declared) {
                     declared.to_owned()
                 } else {

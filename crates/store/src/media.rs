@@ -34,6 +34,8 @@ pub struct NewMedia {
 pub struct RemoteMedia {
     pub kind: MediaKind,
     pub remote_url: String,
+    /// A random name for it under `/media/cache/` (see `secret::generate`).
+    pub cache_token: String,
     /// As the other server declared it (replaced by what the copy turns out to be).
     pub content_type: String,
     pub size: Option<(u32, u32)>,
@@ -103,6 +105,8 @@ struct MediaRow {
     focus_y: i32,
     blurhash: Option<String>,
     remote_url: Option<String>,
+    cache_token: Option<String>,
+    failed_at: Option<i64>,
     created_at: i64,
 }
 
@@ -128,6 +132,8 @@ impl MediaRow {
             focus: Focus::from_thousandths(self.focus_x, self.focus_y),
             blurhash: self.blurhash,
             remote_url: self.remote_url,
+            cache_token: self.cache_token,
+            failed_at: self.failed_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(self.created_at),
         })
     }
@@ -137,7 +143,8 @@ macro_rules! select_media {
     () => {
         "SELECT id, account_id, status_id, kind, file_key, content_type, file_size, width, \
          height, thumbnail_key, thumbnail_width, thumbnail_height, description, focus_x, \
-         focus_y, blurhash, remote_url, created_at FROM media_attachments "
+         focus_y, blurhash, remote_url, cache_token, failed_at, created_at \
+         FROM media_attachments "
     };
 }
 
@@ -196,6 +203,8 @@ impl Store {
             focus: new.focus,
             blurhash: new.blurhash,
             remote_url: None,
+            cache_token: None,
+            failed_at: None,
             created_at: new.created_at,
         })
     }
@@ -208,6 +217,32 @@ impl Store {
                 .await?
         });
         row.map(MediaRow::into_media).transpose()
+    }
+
+    /// Another server's attachment by the random name of its copy.
+    pub async fn media_by_cache_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<MediaAttachment>, StoreError> {
+        let row: Option<MediaRow> = with_db!(self, db => {
+            sqlx::query_as(concat!(select_media!(), "WHERE cache_token = $1"))
+                .bind(token)
+                .fetch_optional(db)
+                .await?
+        });
+        row.map(MediaRow::into_media).transpose()
+    }
+
+    /// Notes that copying another server's file failed now.
+    pub async fn record_failed_copy(&self, id: Id, now: Timestamp) -> Result<(), StoreError> {
+        with_db!(self, db => {
+            sqlx::query("UPDATE media_attachments SET failed_at = $2 WHERE id = $1")
+                .bind(id.as_i64())
+                .bind(now.as_millis())
+                .execute(db)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Changes the description and focal point of `owner`'s upload that no post uses
@@ -294,7 +329,8 @@ impl Store {
                 "UPDATE media_attachments SET kind = $2, file_key = $3, content_type = $4, \
                    file_size = $5, width = coalesce($6, width), height = coalesce($7, height), \
                    thumbnail_key = $8, thumbnail_width = $9, thumbnail_height = $10, \
-                   blurhash = coalesce(blurhash, $11), cached_at = $12, updated_at = $12 \
+                   blurhash = coalesce(blurhash, $11), cached_at = $12, updated_at = $12, \
+                   failed_at = NULL \
                  WHERE id = $1 AND remote_url IS NOT NULL",
             )
             .bind(id.as_i64())
@@ -317,7 +353,8 @@ impl Store {
         Ok(keys_of(replaced))
     }
 
-    /// The copy of a remote account's picture, if one is held.
+    /// What is held of a remote account's picture: its copy, or the note that copying it
+    /// failed.
     pub async fn remote_picture(
         &self,
         account: Id,
@@ -326,7 +363,7 @@ impl Store {
         let row: Option<MediaRow> = with_db!(self, db => {
             sqlx::query_as(concat!(
                 select_media!(),
-                "WHERE account_id = $1 AND purpose = $2 AND file_key IS NOT NULL"
+                "WHERE account_id = $1 AND purpose = $2"
             ))
             .bind(account.as_i64())
             .bind(picture.purpose())
@@ -336,17 +373,19 @@ impl Store {
         row.map(MediaRow::into_media).transpose()
     }
 
-    /// Records the copy of a remote account's picture fetched from `remote_url`, in place
-    /// of any earlier one; the keys of the files it replaces.
+    /// Records the copy of a remote account's picture fetched from `remote_url` (or,
+    /// with `None`, that fetching it failed now), in place of any earlier one; the keys
+    /// of the files it replaces.
     pub async fn replace_remote_picture(
         &self,
         account: Id,
         picture: RemotePicture,
         remote_url: &str,
-        cached: &CachedFile,
+        cached: Option<&CachedFile>,
         now: Timestamp,
     ) -> Result<Vec<String>, StoreError> {
-        let (width, height) = columns(cached.size);
+        let (width, height) = columns(cached.and_then(|c| c.size));
+        let kind = cached.map_or(MediaKind::Image, |c| c.kind);
         let replaced: Vec<(Option<String>, Option<String>)> = with_db!(self, db => {
             let mut tx = db.begin_write().await?;
             let replaced: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
@@ -359,20 +398,22 @@ impl Store {
             .await?;
             sqlx::query(
                 "INSERT INTO media_attachments (id, account_id, purpose, kind, file_key, \
-                 content_type, file_size, width, height, remote_url, cached_at, created_at, \
-                 updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)",
+                 content_type, file_size, width, height, remote_url, cached_at, failed_at, \
+                 created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
             )
             .bind(Id::generate(now).as_i64())
             .bind(account.as_i64())
             .bind(picture.purpose())
-            .bind(cached.kind.as_str())
-            .bind(&cached.file_key)
-            .bind(&cached.content_type)
-            .bind(i64::try_from(cached.file_size).unwrap_or(i64::MAX))
+            .bind(kind.as_str())
+            .bind(cached.map(|c| c.file_key.as_str()))
+            .bind(cached.map_or("application/octet-stream", |c| c.content_type.as_str()))
+            .bind(cached.map_or(0, |c| i64::try_from(c.file_size).unwrap_or(i64::MAX)))
             .bind(width)
             .bind(height)
             .bind(remote_url)
+            .bind(cached.map(|_| now.as_millis()))
+            .bind(cached.is_none().then(|| now.as_millis()))
             .bind(now.as_millis())
             .execute(&mut *tx)
             .await?;

@@ -354,8 +354,9 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO media_attachments (id, account_id, status_id, position, kind, \
                      content_type, file_size, width, height, description, focus_x, focus_y, \
-                     blurhash, remote_url, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+                     blurhash, remote_url, cache_token, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13, $15, \
+                             $14, $14)",
                 )
                 .bind(Id::generate(new.created_at).as_i64())
                 .bind(new.account_id.as_i64())
@@ -371,6 +372,7 @@ impl Store {
                 .bind(media.blurhash.as_deref())
                 .bind(&media.remote_url)
                 .bind(new.created_at.as_millis())
+                .bind(&media.cache_token)
                 .execute(&mut *tx)
                 .await?;
             }

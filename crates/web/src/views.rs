@@ -192,7 +192,8 @@ fn attachment_view(media: &hamlet_core::media::MediaAttachment) -> AttachmentVie
     let (url, preview) = match (&media.remote_url, &media.file_key) {
         // Another server's file: served from here, copied on first request.
         (Some(_), _) => {
-            let remote = |variant| media_path(&format!("cache/{}/{variant}", media.id));
+            let token = media.cache_token.as_deref().unwrap_or_default();
+            let remote = |variant| media_path(&format!("cache/{token}/{variant}"));
             let preview = if media.kind == hamlet_core::media::MediaKind::Image {
                 remote("small")
             } else {

@@ -139,16 +139,21 @@ fn plausible_key(key: &str) -> bool {
 }
 
 /// What a `/media/cache/...` path names: another server's file, copied on demand.
-enum Cached {
-    Attachment(Id, media::Variant),
+enum Cached<'a> {
+    /// By the random name of its copy.
+    Attachment(&'a str, media::Variant),
     Picture(Id, media::Picture),
 }
 
-fn cached_path(rest: &str) -> Option<Cached> {
+fn cached_path(rest: &str) -> Option<Cached<'_>> {
     let parts: Vec<&str> = rest.split('/').collect();
     match parts.as_slice() {
-        [id, variant] => Some(Cached::Attachment(
-            id.parse().ok()?,
+        [token, variant] => Some(Cached::Attachment(
+            Some(*token).filter(|t| {
+                t.len() == 43
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })?,
             match *variant {
                 "original" => media::Variant::Original,
                 "small" => media::Variant::Small,
@@ -176,8 +181,8 @@ pub async fn file(State(state): State<AppState>, Path(key): Path<String>) -> Res
         Some(None) => return ApiError::NotFound.into_response(),
         Some(Some(cached)) => {
             let found = match cached {
-                Cached::Attachment(id, variant) => {
-                    media::cached_remote_attachment(&state, id, variant).await
+                Cached::Attachment(token, variant) => {
+                    media::cached_remote_attachment(&state, token, variant).await
                 }
                 Cached::Picture(id, picture) => {
                     media::cached_remote_picture(&state, id, picture).await

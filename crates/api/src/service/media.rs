@@ -22,7 +22,18 @@ pub fn url(state: &AppState, key: &str) -> String {
 
 /// Where another server's attachment is served from here (`original` or `small`).
 pub fn remote_url(state: &AppState, media: &MediaAttachment, variant: &str) -> String {
-    url(state, &format!("cache/{}/{variant}", media.id))
+    let token = media.cache_token.as_deref().unwrap_or_default();
+    url(state, &format!("cache/{token}/{variant}"))
+}
+
+/// How long a failed copy of another server's file is not tried again, so that no one
+/// can make this server hammer another by asking again and again.
+const FAILED_COPY_BACKOFF: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn failed_recently(failed_at: Option<hamlet_core::Timestamp>) -> bool {
+    failed_at.is_some_and(|at| {
+        at.plus(FAILED_COPY_BACKOFF).as_millis() > hamlet_core::Timestamp::now().as_millis()
+    })
 }
 
 fn refused(error: MediaError) -> ApiError {
@@ -255,15 +266,16 @@ pub enum Variant {
     Small,
 }
 
-/// The key of another server's attachment here, copied now if it was not: fetched,
-/// checked and cleaned like an upload (pictures re-encoded without metadata), stored.
-/// `None` when there is no such attachment or its file cannot be had.
+/// The key of another server's attachment here (by the random name of its copy),
+/// copied now if it was not: fetched, checked and cleaned like an upload (pictures
+/// re-encoded without metadata), stored. `None` when there is no such attachment or its
+/// file cannot be had; a failure is not tried again for an hour.
 pub async fn cached_remote_attachment(
     state: &AppState,
-    id: hamlet_core::Id,
+    token: &str,
     variant: Variant,
 ) -> ApiResult<Option<String>> {
-    let Some(media) = state.store.media_by_id(id).await? else {
+    let Some(media) = state.store.media_by_cache_token(token).await? else {
         return Ok(None);
     };
     let Some(remote_url) = media.remote_url.clone() else {
@@ -276,18 +288,18 @@ pub async fn cached_remote_attachment(
     if media.file_key.is_some() {
         return Ok(pick(media.file_key, media.thumbnail_key));
     }
+    if failed_recently(media.failed_at) {
+        return Ok(None);
+    }
     let limits = state.media_limits;
     let max = limits.image_bytes.max(limits.video_bytes);
-    let Some(bytes) = fetch_remote(state, &remote_url, max).await else {
+    let copy = move |bytes: Vec<u8>| hamlet_media::process_attachment(&bytes, &limits);
+    let Some(processed) = fetch_and_process(state, &remote_url, max, copy).await else {
+        state
+            .store
+            .record_failed_copy(media.id, hamlet_core::Timestamp::now())
+            .await?;
         return Ok(None);
-    };
-    let processed = match processed(move || hamlet_media::process_attachment(&bytes, &limits)).await
-    {
-        Ok(processed) => processed,
-        Err(error) => {
-            tracing::info!(?error, "a remote file was refused");
-            return Ok(None);
-        }
     };
     let (file_key, thumbnail_key) = store_files(state, "remote", &processed).await?;
     let cached = cached_file(&processed, file_key.clone(), thumbnail_key.clone());
@@ -299,8 +311,25 @@ pub async fn cached_remote_attachment(
     Ok(pick(Some(file_key), thumbnail_key))
 }
 
+/// Another server's file, fetched and processed; `None` (logged) when either fails.
+async fn fetch_and_process(
+    state: &AppState,
+    url: &str,
+    max_bytes: u64,
+    process: impl FnOnce(Vec<u8>) -> Result<Processed, MediaError> + Send + 'static,
+) -> Option<Processed> {
+    let bytes = fetch_remote(state, url, max_bytes).await?;
+    match processed(move || process(bytes)).await {
+        Ok(processed) => Some(processed),
+        Err(error) => {
+            tracing::info!(?error, "a remote file was refused");
+            None
+        }
+    }
+}
+
 /// The key of a remote account's avatar or header here, copied now if it was not (or
-/// if the account changed it since).
+/// if the account changed it since); a failure is not tried again for an hour.
 pub async fn cached_remote_picture(
     state: &AppState,
     account: hamlet_core::Id,
@@ -327,38 +356,30 @@ pub async fn cached_remote_picture(
     let Some(url) = url else { return Ok(None) };
     if let Some(held) = state.store.remote_picture(account.id, which).await?
         && held.remote_url.as_deref() == Some(url.as_str())
+        && (held.file_key.is_some() || failed_recently(held.failed_at))
     {
         return Ok(held.file_key);
     }
     let limits = state.media_limits;
-    let Some(bytes) = fetch_remote(state, &url, limits.image_bytes).await else {
-        return Ok(None);
-    };
-    let processed = match processed(move || {
-        hamlet_media::process_profile_picture(&bytes, shape, &limits)
-    })
-    .await
-    {
-        Ok(processed) => processed,
-        Err(error) => {
-            tracing::info!(?error, "a remote picture was refused");
-            return Ok(None);
+    let copy = move |bytes: Vec<u8>| hamlet_media::process_profile_picture(&bytes, shape, &limits);
+    let fetched = fetch_and_process(state, &url, limits.image_bytes, copy).await;
+    let now = hamlet_core::Timestamp::now();
+    let (key, cached) = match &fetched {
+        Some(processed) => {
+            let (file_key, _) = store_files(state, "remote", processed).await?;
+            (
+                Some(file_key.clone()),
+                Some(cached_file(processed, file_key, None)),
+            )
         }
+        None => (None, None),
     };
-    let (file_key, _) = store_files(state, "remote", &processed).await?;
-    let cached = cached_file(&processed, file_key.clone(), None);
     let replaced = state
         .store
-        .replace_remote_picture(
-            account.id,
-            which,
-            &url,
-            &cached,
-            hamlet_core::Timestamp::now(),
-        )
+        .replace_remote_picture(account.id, which, &url, cached.as_ref(), now)
         .await?;
     forget(state, &replaced).await;
-    Ok(Some(file_key))
+    Ok(key)
 }
 
 /// What [`prune`] removed.

@@ -34,10 +34,17 @@ CREATE TABLE media_attachments (
     remote_url TEXT,
     -- When the copy of another server's file was made; NULL while there is none.
     cached_at BIGINT,
+    -- The random name of another server's attachment in /media/cache/ (ids are
+    -- guessable; attachments of followers-only posts must not be).
+    cache_token TEXT,
+    -- When copying it last failed: it is not tried again for a while, so that no one
+    -- can make this server hammer another.
+    failed_at BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX media_attachments_file_key ON media_attachments (file_key);
+CREATE UNIQUE INDEX media_attachments_cache_token ON media_attachments (cache_token);
 CREATE INDEX media_attachments_status_idx ON media_attachments (status_id, position);
 CREATE INDEX media_attachments_account_idx ON media_attachments (account_id, id);
 -- Uploads never attached to a post are removed after a while.
