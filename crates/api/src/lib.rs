@@ -48,6 +48,8 @@ pub struct AppState {
     /// Where uploaded and cached files are kept.
     pub media: hamlet_media::MediaStorage,
     pub media_limits: hamlet_media::MediaLimits,
+    /// Pictures decoded at once at most (one per core): each may take hundreds of MiB.
+    pub media_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -85,6 +87,9 @@ impl AppState {
             federation,
             media,
             media_limits: hamlet_media::MediaLimits::default(),
+            media_permits: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         }
     }
 }

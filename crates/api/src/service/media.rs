@@ -45,10 +45,16 @@ fn refused(error: MediaError) -> ApiError {
     }
 }
 
-/// Runs the CPU-heavy processing on the blocking pool.
+/// Runs the CPU-heavy processing on the blocking pool, a few at a time.
 async fn processed(
+    state: &AppState,
     job: impl FnOnce() -> Result<Processed, MediaError> + Send + 'static,
 ) -> ApiResult<Processed> {
+    let _permit = state
+        .media_permits
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(format!("media permits: {e}")))?;
     tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| ApiError::internal(format!("media processing panicked: {e}")))?
@@ -102,7 +108,10 @@ pub async fn upload(
     focus: Focus,
 ) -> ApiResult<MediaAttachment> {
     let limits = state.media_limits;
-    let processed = processed(move || hamlet_media::process_attachment(&bytes, &limits)).await?;
+    let processed = processed(state, move || {
+        hamlet_media::process_attachment(&bytes, &limits)
+    })
+    .await?;
     let (file_key, thumbnail_key) = store_files(state, "attachments", &processed).await?;
     let recorded = state
         .store
@@ -159,8 +168,10 @@ async fn store_picture(state: &AppState, picture: Picture, bytes: Vec<u8>) -> Ap
         Picture::Avatar => (ProfilePicture::Avatar, "avatars"),
         Picture::Header => (ProfilePicture::Header, "headers"),
     };
-    let processed =
-        processed(move || hamlet_media::process_profile_picture(&bytes, shape, &limits)).await?;
+    let processed = processed(state, move || {
+        hamlet_media::process_profile_picture(&bytes, shape, &limits)
+    })
+    .await?;
     Ok(store_files(state, folder, &processed).await?.0)
 }
 
@@ -319,7 +330,7 @@ async fn fetch_and_process(
     process: impl FnOnce(Vec<u8>) -> Result<Processed, MediaError> + Send + 'static,
 ) -> Option<Processed> {
     let bytes = fetch_remote(state, url, max_bytes).await?;
-    match processed(move || process(bytes)).await {
+    match processed(state, move || process(bytes)).await {
         Ok(processed) => Some(processed),
         Err(error) => {
             tracing::info!(?error, "a remote file was refused");
